@@ -1,0 +1,560 @@
+"""ParsedArticle batches -> rows. Every write of an import lives here.
+
+Each batch is one transaction and costs a fixed number of queries, whatever
+its size: authors, sections and tags are looked up and bulk-created together,
+articles are upserted on `source_key`, and their bylines, tag links and
+figures are replaced in bulk. If a batch fails in the database, its files are
+retried one by one, so a single bad file fails alone and never half-imports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Max
+from django.db.models.functions import Length, Lower
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
+
+from .parse import ParsedArticle, ParseError, SourceFile, normalize_name, parse_source
+
+# Bump when parsing changes the output for unchanged files, so that a re-run
+# re-imports them instead of reporting them unchanged.
+IMPORTER_VERSION = 1
+
+CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
+    "created",
+    "updated",
+    "unchanged",
+    "skipped",
+    "failed",
+)
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    outcome: str
+    source_key: str = ""
+    reason: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        data = {"path": self.path, "outcome": self.outcome}
+        if self.source_key:
+            data["source_key"] = self.source_key
+        if self.reason:
+            data["reason"] = self.reason
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
+        return data
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    not_articles: list[str] = field(default_factory=list)
+
+    def add(self, outcome: FileOutcome) -> None:
+        self.outcomes.append(outcome)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys([CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED], 0)
+        for outcome in self.outcomes:
+            counts[outcome.outcome] += 1
+        counts["not_articles"] = len(self.not_articles)
+        counts["warnings"] = sum(1 for o in self.outcomes if o.warnings)
+        return counts
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.outcome == FAILED]
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"created {c[CREATED]}, updated {c[UPDATED]}, unchanged {c[UNCHANGED]}, "
+            f"skipped {c[SKIPPED]}, failed {c[FAILED]}, not articles {c['not_articles']}"
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "counts": self.counts,
+            "files": [o.as_dict() for o in sorted(self.outcomes, key=lambda o: o.path)],
+            "not_articles": self.not_articles,
+        }
+
+
+class _Rollback(Exception):
+    """Raised inside a dry run's transaction so that nothing is kept."""
+
+
+def import_articles(
+    parsed: Iterable[ParsedArticle],
+    *,
+    batch_size: int = 500,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    report: ImportReport | None = None,
+) -> ImportReport:
+    """Write parsed articles in batches; return the report with one outcome each.
+
+    `overwrite` replaces articles an editor has changed since their import
+    (otherwise they are skipped). `dry_run` does all the work inside
+    transactions that are rolled back, so the database is checked but kept.
+    """
+    report = report if report is not None else ImportReport()
+    importer = _Importer(overwrite=overwrite, dry_run=dry_run)
+    for batch in _batches(parsed, batch_size):
+        for outcome in importer.import_batch(batch):
+            report.add(outcome)
+    if not dry_run:
+        _advance_id_sequence()
+    return report
+
+
+def import_sources(
+    sources: Iterable[SourceFile | ParseError],
+    *,
+    batch_size: int = 500,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    report: ImportReport | None = None,
+) -> ImportReport:
+    """Like import_articles, from raw files: unchanged files are not even parsed.
+
+    A file whose bytes match the checksum of an imported article (by the same
+    importer version) is reported unchanged after one query per batch; the
+    others are parsed and written. A ParseError in `sources` (a file that could
+    not be read) is reported as a failure.
+    """
+    report = report if report is not None else ImportReport()
+    importer = _Importer(overwrite=overwrite, dry_run=dry_run)
+    for batch in _batches(sources, batch_size):
+        for outcome in importer.import_sources(batch):
+            report.add(outcome)
+    if not dry_run:
+        _advance_id_sequence()
+    return report
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Importer:
+    def __init__(self, *, overwrite: bool, dry_run: bool):
+        self.overwrite = overwrite
+        self.dry_run = dry_run
+        self.seen: dict[str, str] = {}  # source_key -> first path in this run
+
+    def import_sources(self, batch: list[SourceFile | ParseError]) -> list[FileOutcome]:
+        outcomes: list[FileOutcome] = []
+        sources = [s for s in batch if isinstance(s, SourceFile)]
+        known = {
+            row["source_checksum"]: row
+            for row in Article.objects.filter(
+                source_checksum__in={s.checksum for s in sources},
+                importer_version=IMPORTER_VERSION,
+            ).values("source_key", "source_checksum", "import_warnings", "imported_at", "edited_at")
+        }
+        parsed: list[ParsedArticle] = []
+        for source in batch:
+            if isinstance(source, ParseError):
+                outcomes.append(FileOutcome(source.source_name, FAILED, reason=source.reason))
+                continue
+            row = known.get(source.checksum)
+            if row is not None and not (self.overwrite and _is_edited(row)):
+                first = self.seen.setdefault(row["source_key"], source.name)
+                if first == source.name:
+                    outcomes.append(
+                        FileOutcome(
+                            source.name,
+                            UNCHANGED,
+                            row["source_key"],
+                            warnings=tuple(row["import_warnings"]),
+                        )
+                    )
+                    continue
+            try:
+                parsed.append(parse_source(source))
+            except ParseError as exc:
+                outcomes.append(FileOutcome(source.name, FAILED, reason=exc.reason))
+        return outcomes + self.import_batch(parsed)
+
+    def import_batch(self, batch: list[ParsedArticle]) -> list[FileOutcome]:
+        outcomes: list[FileOutcome] = []
+        unique: list[ParsedArticle] = []
+        for item in batch:
+            first = self.seen.setdefault(item.source_key, item.source_name)
+            if first != item.source_name:
+                outcomes.append(
+                    FileOutcome(
+                        item.source_name,
+                        FAILED,
+                        item.source_key,
+                        f"same article ({item.source_key}) as {first}, imported earlier in this run",
+                        item.warnings,
+                    )
+                )
+            else:
+                unique.append(item)
+        try:
+            outcomes += self._write_atomically(unique)
+        except (DatabaseError, ValueError):
+            # Find the culprit: each file again, in a transaction of its own.
+            for item in unique:
+                try:
+                    outcomes += self._write_atomically([item])
+                except (DatabaseError, ValueError) as exc:
+                    reason = str(exc).strip().split("\n")[0] or type(exc).__name__
+                    outcomes.append(
+                        FileOutcome(
+                            item.source_name,
+                            FAILED,
+                            item.source_key,
+                            f"database refused it: {reason}",
+                            item.warnings,
+                        )
+                    )
+        return outcomes
+
+    def _write_atomically(self, items: list[ParsedArticle]) -> list[FileOutcome]:
+        if not items:
+            return []
+        try:
+            with transaction.atomic():
+                outcomes = self._write(items)
+                if self.dry_run:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        return outcomes
+
+    def _write(self, items: list[ParsedArticle]) -> list[FileOutcome]:
+        existing = {
+            row["source_key"]: row
+            for row in Article.objects.filter(
+                source_key__in=[item.source_key for item in items]
+            )
+            .annotate(body_length=Length("body"))
+            .values(
+                "pk",
+                "body_length",
+                "source_key",
+                "source_checksum",
+                "importer_version",
+                "imported_at",
+                "edited_at",
+            )
+        }
+        outcomes: list[FileOutcome] = []
+        to_write: list[ParsedArticle] = []
+        for item in items:
+            row = existing.get(item.source_key)
+            outcome = FileOutcome(item.source_name, CREATED, item.source_key, warnings=item.warnings)
+            if row is not None:
+                edited = _is_edited(row)
+                if row["source_checksum"] == item.checksum and row[
+                    "importer_version"
+                ] == IMPORTER_VERSION and not (self.overwrite and edited):
+                    outcome.outcome = UNCHANGED
+                elif edited and not self.overwrite:
+                    outcome.outcome = SKIPPED
+                    outcome.reason = "edited in the newsroom since its import (use --overwrite to replace)"
+                elif row["body_length"] and not item.body.strip() and item.published_at is None:
+                    # The web archive often holds a later "site closed" page
+                    # under an article's URL: it must not replace the article.
+                    outcome.outcome = SKIPPED
+                    outcome.reason = "an empty capture (no body, no date); the imported article is kept"
+                else:
+                    outcome.outcome = UPDATED
+            outcomes.append(outcome)
+            if outcome.outcome in (CREATED, UPDATED):
+                to_write.append(item)
+        if to_write:
+            self._write_rows(to_write, existing)
+        return outcomes
+
+    def _write_rows(self, items: list[ParsedArticle], existing: dict[str, dict]) -> None:
+        now = timezone.now()
+        authors = self._authors(items)
+        categories = self._categories(items)
+        tags = self._tags(items)
+
+        # New imported articles take their legacy id as primary key, so that
+        # /article/<legacy id>/ is their URL, unless that key is taken.
+        wanted_ids = {
+            item.legacy_id
+            for item in items
+            if item.source_key not in existing and item.legacy_id is not None
+        }
+        taken = set(Article.objects.filter(pk__in=wanted_ids).values_list("pk", flat=True))
+
+        articles = []
+        for item in items:
+            row = existing.get(item.source_key)
+            article = Article(
+                title=item.title,
+                slug=item.slug,
+                dek=item.dek,
+                body=item.body,
+                body_html="",
+                category=categories.get(normalize_name(item.category)) if item.category else None,
+                status=Article.Status.PUBLISHED if item.published_at else Article.Status.DRAFT,
+                published_at=_aware(item.published_at),
+                last_updated_at=_aware(item.last_updated_at),
+                language=item.language,
+                source_key=item.source_key,
+                legacy_id=item.legacy_id,
+                original_url=item.original_url,
+                archive_url=item.archive_url,
+                source_path=item.source_name,
+                source_checksum=item.checksum,
+                importer_version=IMPORTER_VERSION,
+                import_warnings=list(item.warnings),
+                imported_at=now,
+                edited_at=None,
+                created_at=now,
+                updated_at=now,
+            )
+            if row is not None:
+                article.pk = row["pk"]
+            elif item.legacy_id is not None and item.legacy_id not in taken:
+                article.pk = item.legacy_id
+            articles.append(article)
+
+        update_fields = [
+            "title", "slug", "dek", "body", "body_html", "category", "status",
+            "published_at", "last_updated_at", "language", "legacy_id",
+            "original_url", "archive_url", "source_path", "source_checksum",
+            "importer_version", "import_warnings", "imported_at", "edited_at",
+            "updated_at",
+        ]  # fmt: skip
+        with_pk = [a for a in articles if a.pk is not None]
+        without_pk = [a for a in articles if a.pk is None]
+        for group in (with_pk, without_pk):
+            if group:
+                Article.objects.bulk_create(
+                    group,
+                    update_conflicts=True,
+                    unique_fields=["source_key"],
+                    update_fields=update_fields,
+                )
+        ids = dict(
+            Article.objects.filter(source_key__in=[a.source_key for a in articles]).values_list(
+                "source_key", "pk"
+            )
+        )
+        article_ids = list(ids.values())
+
+        Byline.objects.filter(article_id__in=article_ids).delete()
+        TaggedArticle.objects.filter(content_object_id__in=article_ids).delete()
+        Figure.objects.filter(article_id__in=article_ids).delete()
+
+        bylines, tagged, figures = [], [], []
+        for item in items:
+            pk = ids[item.source_key]
+            for position, byline in enumerate(item.bylines):
+                bylines.append(
+                    Byline(
+                        article_id=pk,
+                        author=authors[normalize_name(byline.name)],
+                        position=position,
+                        role=byline.role,
+                    )
+                )
+            tag_ids = []
+            for name in item.tags:
+                tag = tags[normalize_name(name)]
+                if tag.pk not in tag_ids:
+                    tag_ids.append(tag.pk)
+            tagged += [TaggedArticle(content_object_id=pk, tag_id=tag_id) for tag_id in tag_ids]
+            figures += [
+                Figure(
+                    article_id=pk,
+                    position=figure.position,
+                    source_url=figure.source_url,
+                    caption=figure.caption,
+                    alt=figure.alt,
+                    credit=figure.credit,
+                    width=figure.width,
+                    height=figure.height,
+                )
+                for figure in item.figures
+            ]
+        Byline.objects.bulk_create(bylines)
+        TaggedArticle.objects.bulk_create(tagged)
+        Figure.objects.bulk_create(figures)
+
+    # -- names ---------------------------------------------------------------
+
+    def _authors(self, items: list[ParsedArticle]) -> dict[str, Author]:
+        """Authors of the batch by normalised name, created and updated as needed."""
+        wanted: dict[str, dict] = {}
+        for item in items:
+            for byline in item.bylines:
+                entry = wanted.setdefault(normalize_name(byline.name), {"name": byline.name})
+                if byline.role:
+                    entry["role"] = byline.role
+            card = item.author_card
+            if card is not None:
+                key = _card_owner(item)
+                if key is not None:
+                    entry = wanted[key]
+                    entry["bio"] = card.bio
+                    if card.avatar_url:
+                        entry["avatar_url"] = card.avatar_url
+                    if card.role and "role" not in entry:
+                        entry["role"] = card.role
+        found = _get_or_create_named(Author, wanted, extra_fields=("role", "bio", "avatar_url"))
+        changed = []
+        for key, entry in wanted.items():
+            author = found[key]
+            dirty = False
+            for attr in ("role", "bio", "avatar_url"):
+                if attr in entry and getattr(author, attr) != entry[attr]:
+                    setattr(author, attr, entry[attr])
+                    dirty = True
+            if dirty:
+                changed.append(author)
+        if changed:
+            Author.objects.bulk_update(changed, ["role", "bio", "avatar_url"])
+        return found
+
+    def _categories(self, items: list[ParsedArticle]) -> dict[str, Category]:
+        wanted = {normalize_name(i.category): {"name": i.category} for i in items if i.category}
+        return _get_or_create_named(Category, wanted)
+
+    def _tags(self, items: list[ParsedArticle]) -> dict[str, Tag]:
+        wanted = {normalize_name(tag): {"name": tag} for i in items for tag in i.tags}
+        return _get_or_create_named(Tag, wanted)
+
+
+def _is_edited(row: dict) -> bool:
+    """Changed by someone in the newsroom since the import wrote it."""
+    return bool(
+        row["edited_at"] and (row["imported_at"] is None or row["edited_at"] > row["imported_at"])
+    )
+
+
+def _card_owner(item: ParsedArticle) -> str | None:
+    """Which byline the author card describes: the one it names, else a lone one."""
+    card = item.author_card
+    names = [normalize_name(b.name) for b in item.bylines]
+    if card is None or not names:
+        return None
+    key = normalize_name(card.name)
+    if key in names:
+        return key
+    return names[0] if len(names) == 1 else None
+
+
+def _get_or_create_named(model, wanted: dict[str, dict], extra_fields=()) -> dict:
+    """Rows of a model with `name` and a unique `slug`, keyed by normalised name.
+
+    One query finds the existing rows (case-insensitively), one bulk insert
+    adds the missing ones with free slugs, and one query reads them back.
+    """
+    if not wanted:
+        return {}
+    found = _find_named(model, wanted)
+    missing = {key: entry for key, entry in wanted.items() if key not in found}
+    if missing:
+        slugs = _free_slugs(model, {key: entry["name"] for key, entry in missing.items()})
+        model.objects.bulk_create(
+            [
+                model(
+                    name=entry["name"],
+                    slug=slugs[key],
+                    **{f: entry[f] for f in extra_fields if f in entry},
+                )
+                for key, entry in missing.items()
+            ],
+            ignore_conflicts=True,
+        )
+        found.update(_find_named(model, missing))
+    lost = [entry["name"] for key, entry in wanted.items() if key not in found]
+    if lost:
+        raise DatabaseError(f"could not create {model.__name__} {lost[:5]}")
+    return found
+
+
+def _find_named(model, wanted: dict[str, dict]) -> dict:
+    # The database lowers ASCII (and, on PostgreSQL, all) letters; Python
+    # casefolds the rest, so matching agrees on both databases.
+    lowered = {entry["name"].lower() for entry in wanted.values()}
+    found = {}
+    for obj in model.objects.annotate(lname=Lower("name")).filter(lname__in=lowered):
+        key = normalize_name(obj.name)
+        if key in wanted:
+            found.setdefault(key, obj)
+    return found
+
+
+def _free_slugs(model, names: dict[str, str]) -> dict[str, str]:
+    """A unique Unicode slug for each name, avoiding those already taken."""
+    max_length = model._meta.get_field("slug").max_length
+    bases = {}
+    for key, name in names.items():
+        base = slugify(name, allow_unicode=True)[: max_length - 10].strip("-_")
+        if not base:  # a name of punctuation only
+            base = "x-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+        bases[key] = base
+    taken = set(
+        model.objects.filter(slug__in=set(bases.values())).values_list("slug", flat=True)
+    )
+    result = {}
+    for key, base in bases.items():
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        if slug != base:
+            # Rare: find every earlier suffix in one more query before choosing.
+            taken |= set(
+                model.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+            )
+            while slug in taken:
+                n += 1
+                slug = f"{base}-{n}"
+        taken.add(slug)
+        result[key] = slug
+    return result
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Naive front-matter times are newsroom local time (day-only: midnight)."""
+    if value is None or timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value)
+
+
+def _advance_id_sequence() -> None:
+    """After inserting explicit ids, keep PostgreSQL's sequence ahead of them."""
+    if connection.vendor != "postgresql":
+        return
+    top = Article.objects.aggregate(top=Max("pk"))["top"]
+    if top is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Article._meta.db_table])
+        (sequence,) = cursor.fetchone()
+        cursor.execute(f"SELECT last_value FROM {sequence}")  # a name from the catalogue
+        (last_value,) = cursor.fetchone()
+        if top >= last_value:
+            cursor.execute("SELECT setval(%s, %s)", [sequence, top])
