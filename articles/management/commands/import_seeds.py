@@ -51,13 +51,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        paths = options["paths"] or [Path(settings.BASE_DIR) / "seeds"]
+        paths = [Path(p) for p in options["paths"]] or [Path(settings.BASE_DIR) / "seeds"]
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise CommandError(f"no such file or directory: {', '.join(missing)}", returncode=2)
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1", returncode=2)
-        report_path = options["report"]
+        report_path = Path(options["report"]) if options["report"] else None
         if report_path is not None and not report_path.parent.is_dir():
             raise CommandError(f"cannot write the report: no directory {report_path.parent}", returncode=2)
 

@@ -1,0 +1,80 @@
+"""The two public pages: the home list and the article page."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, Figure
+from tests.factories import make_article, make_author
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_published_articles_only(client):
+    make_article("已發佈的文章", authors=[make_author()])
+    make_article("草稿文章", status=Article.Status.DRAFT)
+    make_article("排期文章", published_at=timezone.now() + timedelta(days=1))
+
+    html = client.get("/").content.decode()
+
+    assert "已發佈的文章" in html and "林勵" in html
+    assert "草稿文章" not in html and "排期文章" not in html
+
+
+def test_home_query_count_does_not_grow_with_articles(client, django_assert_max_num_queries):
+    author = make_author()
+    for n in range(25):
+        make_article(f"文章{n}", authors=[author], slug=f"a{n}").tags.add("標籤一", "標籤二")
+
+    with django_assert_max_num_queries(6):
+        assert client.get("/").status_code == 200
+
+
+def test_article_page_renders_body_figures_and_escapes_script(client):
+    article = make_article(
+        "文章標題<script>",
+        body="第一段。\n\n[[figure:1]]\n\n<script>alert(1)</script>最後一段。",
+    )
+    Figure.objects.create(
+        article=article, position=1, source_url="https://example.org/a.jpg", caption="圖說", credit="林勵攝"
+    )
+
+    response = client.get(article.get_absolute_url())
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<img src="https://example.org/a.jpg" alt="" loading="lazy">' in html
+    assert '<figcaption>圖說 <span class="credit">林勵攝</span></figcaption>' in html
+    assert "<script>alert" not in html and "文章標題&lt;script&gt;" in html
+    assert Article.objects.get(pk=article.pk).body_html  # rendered once, then kept
+
+
+def test_wrong_or_legacy_slug_redirects_permanently_to_the_canonical_url(client):
+    article = make_article("中美關係", slug="中美關係", legacy_id=39492)
+
+    for path in [
+        f"/article/{article.pk}/",
+        f"/article/{article.pk}/wrong-slug/",
+        f"/article/{article.pk}/%EF%BF%BD%EF%BF%BD-39492/%EF%BF%BD",
+    ]:
+        response = client.get(path)
+        assert response.status_code == 301, path
+        assert response["Location"] == article.get_absolute_url()
+
+
+def test_drafts_are_404_for_readers_and_visible_to_staff(client, admin_client):
+    article = make_article("草稿", status=Article.Status.DRAFT, published_at=None)
+
+    assert client.get(article.get_absolute_url()).status_code == 404
+    response = admin_client.get(article.get_absolute_url())
+    assert response.status_code == 200 and "尚未發佈" in response.content.decode()
+
+
+def test_admin_lists_imported_content(admin_client):
+    make_article("後台文章", authors=[make_author()])
+    for url in ["/admin/articles/article/", "/admin/articles/author/", "/admin/articles/tag/",
+                "/admin/articles/category/", "/admin/articles/figure/"]:
+        assert admin_client.get(url).status_code == 200, url
+    article = Article.objects.get()
+    assert admin_client.get(f"/admin/articles/article/{article.pk}/change/").status_code == 200
