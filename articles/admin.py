@@ -43,7 +43,14 @@ class HasImportWarningsFilter(admin.SimpleListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(MarkdownxModelAdmin):
-    list_display = ["title", "status", "published_at", "category", "byline", "legacy_id"]
+    list_display = [
+        "title",
+        "status",
+        "published_at",
+        "category",
+        "byline",
+        "legacy_id",
+    ]
     list_filter = ["status", "language", "category", HasImportWarningsFilter]
     search_fields = ["title", "legacy_id", "source_key"]
     date_hierarchy = "published_at"
@@ -67,7 +74,16 @@ class ArticleAdmin(MarkdownxModelAdmin):
         (None, {"fields": ["title", "slug", "dek", "body"]}),
         (
             "Publication",
-            {"fields": ["status", "published_at", "last_updated_at", "category", "tags", "language"]},
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "last_updated_at",
+                    "category",
+                    "tags",
+                    "language",
+                ]
+            },
         ),
         (
             "Provenance",
@@ -118,8 +134,10 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            article_count=Count("tagged_articles")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("tagged_articles"))
         )
 
     @admin.display(description="Articles", ordering="article_count")

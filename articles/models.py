@@ -116,7 +116,9 @@ class Article(models.Model):
     last_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="When the source says it was last updated."
     )
-    language = models.CharField(max_length=8, choices=Language, default=Language.ZH_HANT)
+    language = models.CharField(
+        max_length=8, choices=Language, default=Language.ZH_HANT
+    )
 
     # Provenance of imported articles; all empty for articles written here.
     source_key = models.CharField(  # noqa: DJ001 (NULL = written in the admin)
@@ -142,15 +144,23 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["legacy_id"], name="article_legacy_id_unique"),
+            models.UniqueConstraint(
+                fields=["legacy_id"], name="article_legacy_id_unique"
+            ),
             models.CheckConstraint(
-                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                condition=~models.Q(status="published")
+                | models.Q(published_at__isnull=False),
                 name="article_published_has_date",
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
-            models.Index(fields=["category", "status", "-published_at"], name="article_cat_pub_idx"),
+            models.Index(
+                fields=["status", "-published_at"], name="article_status_pub_idx"
+            ),
+            models.Index(
+                fields=["category", "status", "-published_at"],
+                name="article_cat_pub_idx",
+            ),
             models.Index(fields=["source_checksum"], name="article_checksum_idx"),
         ]
 
@@ -175,7 +185,9 @@ class Article(models.Model):
 
     @property
     def is_edited_since_import(self) -> bool:
-        return bool(self.imported_at and self.edited_at and self.edited_at > self.imported_at)
+        return bool(
+            self.imported_at and self.edited_at and self.edited_at > self.imported_at
+        )
 
     def figure_map(self) -> dict:
         if self.pk is None:
@@ -197,7 +209,9 @@ class Article(models.Model):
 class Byline(models.Model):
     """An author's place in an article's byline, with the role given there."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="bylines"
+    )
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="bylines")
     position = models.PositiveSmallIntegerField(default=0)
     role = models.CharField(max_length=50, blank=True)
@@ -205,7 +219,9 @@ class Byline(models.Model):
     class Meta:
         ordering = ["article", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author"),
+            models.UniqueConstraint(
+                fields=["article", "author"], name="byline_unique_author"
+            ),
         ]
 
     def __str__(self):
@@ -213,7 +229,9 @@ class Byline(models.Model):
 
 
 class Figure(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="figures")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="figures"
+    )
     position = models.PositiveSmallIntegerField(
         help_text="Order in the article; the body marks its place as [[figure:N]]."
     )
@@ -233,7 +251,9 @@ class Figure(models.Model):
     class Meta:
         ordering = ["article", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["article", "position"], name="figure_unique_position"),
+            models.UniqueConstraint(
+                fields=["article", "position"], name="figure_unique_position"
+            ),
         ]
 
     def __str__(self):

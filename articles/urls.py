@@ -10,5 +10,7 @@ urlpatterns = [
     path("article/<int:number>/<str:slug>/", views.article_detail, name="detail"),
     # Any other path of the original site, /article/<id>/<anything/with/slashes>,
     # redirects to the canonical URL.
-    path("article/<int:number>/<path:slug>", views.article_detail, name="detail-legacy"),
+    path(
+        "article/<int:number>/<path:slug>", views.article_detail, name="detail-legacy"
+    ),
 ]

@@ -23,7 +23,9 @@ def article_detail(request, number, slug=None):
     keep its legacy id as key is still found by it.
     """
     articles = Article.objects.select_related("category").prefetch_related(
-        "tags", "figures", Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        "tags",
+        "figures",
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
     )
     if not request.user.is_staff:
         articles = articles.published()

@@ -49,7 +49,9 @@ def write_article(directory: Path, name="article.md", **fields) -> Path:
 
 
 def make_author(name="林勵", **overrides) -> Author:
-    return Author.objects.create(name=name, slug=overrides.pop("slug", name), **overrides)
+    return Author.objects.create(
+        name=name, slug=overrides.pop("slug", name), **overrides
+    )
 
 
 def make_article(title="測試文章", authors=(), **overrides) -> Article:

@@ -67,7 +67,10 @@ def test_import_builds_article_with_bylines_tags_section_and_figures(archive):
         ("林勵", "記者"),
         ("梁穎欣", "實習記者"),
     ]
-    assert [t.name for t in article.tags.order_by("tagged_articles__id")] == ["中美關係", "中美會晤"]
+    assert [t.name for t in article.tags.order_by("tagged_articles__id")] == [
+        "中美關係",
+        "中美會晤",
+    ]
     assert Tag.objects.get(name="中美關係").slug == "中美關係"
     figure = Figure.objects.get()
     assert (figure.position, figure.credit) == (1, "新華社")
@@ -89,7 +92,9 @@ def test_reimport_changes_nothing(archive):
 
     assert code == 0
     assert "created 0, updated 0, unchanged 2" in out
-    assert list(Article.objects.values_list("pk", "updated_at", "imported_at")) == before
+    assert (
+        list(Article.objects.values_list("pk", "updated_at", "imported_at")) == before
+    )
 
 
 def test_changed_file_updates_its_article(archive):
@@ -129,7 +134,9 @@ def test_editor_changes_are_kept_unless_overwrite(archive):
 
 def test_a_bad_file_fails_alone_with_its_path_and_reason(archive):
     write_article(archive, "good.md", legacy_id=1)
-    (archive / "broken.md").write_text('---\ntitle: "unclosed\n---\nbody\n', encoding="utf-8")
+    (archive / "broken.md").write_text(
+        '---\ntitle: "unclosed\n---\nbody\n', encoding="utf-8"
+    )
     (archive / "no_front_matter.md").write_text("just text\n", encoding="utf-8")
 
     out, err, code = run(archive)
@@ -197,8 +204,12 @@ def test_report_lists_counts_outcomes_and_warnings(archive, tmp_path):
 
 
 def test_same_people_tags_and_sections_are_shared_across_articles(archive):
-    write_article(archive, "a.md", legacy_id=1, author="記者林勵", tags=("Facebook", "中美關係"))
-    write_article(archive, "b.md", legacy_id=2, author="實習記者林勵", tags=(" facebook ", "特首"))
+    write_article(
+        archive, "a.md", legacy_id=1, author="記者林勵", tags=("Facebook", "中美關係")
+    )
+    write_article(
+        archive, "b.md", legacy_id=2, author="實習記者林勵", tags=(" facebook ", "特首")
+    )
 
     run(archive)
 
@@ -209,7 +220,11 @@ def test_same_people_tags_and_sections_are_shared_across_articles(archive):
 
 
 def test_author_card_sets_bio_and_avatar_on_the_author(archive):
-    write_article(archive, author="工黨有Say", body="文章內容。" + CARD.replace("\n---", "\n\n---"))
+    write_article(
+        archive,
+        author="工黨有Say",
+        body="文章內容。" + CARD.replace("\n---", "\n\n---"),
+    )
 
     run(archive)
 
@@ -235,7 +250,10 @@ def test_other_files_are_counted_not_imported(archive):
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["/no/such/dir"], "no such file or directory"), (["--batch-size", "0"], "at least 1")],
+    [
+        (["/no/such/dir"], "no such file or directory"),
+        (["--batch-size", "0"], "at least 1"),
+    ],
 )
 def test_usage_errors_exit_2(args, message):
     _, err, code = run(*args)

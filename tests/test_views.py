@@ -22,10 +22,14 @@ def test_home_lists_published_articles_only(client):
     assert "草稿文章" not in html and "排期文章" not in html
 
 
-def test_home_query_count_does_not_grow_with_articles(client, django_assert_max_num_queries):
+def test_home_query_count_does_not_grow_with_articles(
+    client, django_assert_max_num_queries
+):
     author = make_author()
     for n in range(25):
-        make_article(f"文章{n}", authors=[author], slug=f"a{n}").tags.add("標籤一", "標籤二")
+        make_article(f"文章{n}", authors=[author], slug=f"a{n}").tags.add(
+            "標籤一", "標籤二"
+        )
 
     with django_assert_max_num_queries(6):
         assert client.get("/").status_code == 200
@@ -37,7 +41,11 @@ def test_article_page_renders_body_figures_and_escapes_script(client):
         body="第一段。\n\n[[figure:1]]\n\n<script>alert(1)</script>最後一段。",
     )
     Figure.objects.create(
-        article=article, position=1, source_url="https://example.org/a.jpg", caption="圖說", credit="林勵攝"
+        article=article,
+        position=1,
+        source_url="https://example.org/a.jpg",
+        caption="圖說",
+        credit="林勵攝",
     )
 
     response = client.get(article.get_absolute_url())
@@ -73,8 +81,16 @@ def test_drafts_are_404_for_readers_and_visible_to_staff(client, admin_client):
 
 def test_admin_lists_imported_content(admin_client):
     make_article("後台文章", authors=[make_author()])
-    for url in ["/admin/articles/article/", "/admin/articles/author/", "/admin/articles/tag/",
-                "/admin/articles/category/", "/admin/articles/figure/"]:
+    for url in [
+        "/admin/articles/article/",
+        "/admin/articles/author/",
+        "/admin/articles/tag/",
+        "/admin/articles/category/",
+        "/admin/articles/figure/",
+    ]:
         assert admin_client.get(url).status_code == 200, url
     article = Article.objects.get()
-    assert admin_client.get(f"/admin/articles/article/{article.pk}/change/").status_code == 200
+    assert (
+        admin_client.get(f"/admin/articles/article/{article.pk}/change/").status_code
+        == 200
+    )

@@ -23,13 +23,13 @@ at all; anything recoverable becomes a warning on the article instead.
 from __future__ import annotations
 
 import hashlib
-import os
 import html
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime, time
 from html.parser import HTMLParser
 from pathlib import Path, PurePath
 from urllib.parse import urlsplit
@@ -171,7 +171,9 @@ def split_front_matter(text: str, source_name: str) -> tuple[str, str]:
     """Text -> (front matter, body). The file must open with a `---` line."""
     stripped = text.lstrip("\n \t\ufeff")
     if not re.match(r"---[ \t]*\n", stripped):
-        raise ParseError(source_name, "no YAML front matter (the file must start with ---)")
+        raise ParseError(
+            source_name, "no YAML front matter (the file must start with ---)"
+        )
     rest = stripped.split("\n", 1)[1]
     closing = _FENCE_RE.search(rest)
     if closing is None:
@@ -190,10 +192,14 @@ def load_front_matter(text: str, source_name: str) -> dict[str, object]:
         # means of "billion laughs" bombs: refuse them before building anything.
         for event in yaml.parse(text, Loader=_Loader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise ParseError(source_name, "YAML anchors and aliases are not allowed")
+                raise ParseError(
+                    source_name, "YAML anchors and aliases are not allowed"
+                )
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 (BaseLoader builds only str/list/dict)
     except yaml.YAMLError as exc:
-        raise ParseError(source_name, f"invalid YAML front matter: {_yaml_reason(exc)}") from None
+        raise ParseError(
+            source_name, f"invalid YAML front matter: {_yaml_reason(exc)}"
+        ) from None
     except RecursionError:
         raise ParseError(source_name, "front matter is nested too deeply") from None
     if data is None:
@@ -213,7 +219,9 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
     if mark is not None:
-        return f"{problem} (front matter line {mark.line + 1}, column {mark.column + 1})"
+        return (
+            f"{problem} (front matter line {mark.line + 1}, column {mark.column + 1})"
+        )
     return problem
 
 
@@ -226,7 +234,9 @@ def scalar(meta: dict, *keys: str, warnings: list[str]) -> str:
         if isinstance(value, list):
             items = [v for v in value if isinstance(v, str)]
             if len(items) != len(value):
-                warnings.append(f"field {key!r}: nested values ignored: {value!r}"[:500])
+                warnings.append(
+                    f"field {key!r}: nested values ignored: {value!r}"[:500]
+                )
             return clean_line(" ".join(items))
         if isinstance(value, dict):
             warnings.append(f"field {key!r} is a mapping, ignored: {value!r}"[:500])
@@ -267,7 +277,9 @@ def parse_datetime_value(value: str) -> tuple[datetime | None, bool]:
     return parsed, False
 
 
-def parse_date_field(meta: dict, key: str, warnings: list[str]) -> tuple[datetime | None, bool]:
+def parse_date_field(
+    meta: dict, key: str, warnings: list[str]
+) -> tuple[datetime | None, bool]:
     raw = scalar(meta, key, warnings=warnings)
     if not raw:
         return None, True
@@ -391,7 +403,9 @@ def legacy_id_from(url: str) -> int | None:
     if not url:
         return None
     # In a web-archive URL the original URL follows the timestamp.
-    match = _LEGACY_ID_RE.search(urlsplit(url).path if "web.archive.org" not in url else url)
+    match = _LEGACY_ID_RE.search(
+        urlsplit(url).path if "web.archive.org" not in url else url
+    )
     if match is None:
         return None
     number = int(match.group(1))
@@ -414,7 +428,9 @@ def source_key_for(
 
 # --- body --------------------------------------------------------------------
 
-_HR_RE = re.compile(r"^ {0,3}(?:-[ \t]*){3,}$|^ {0,3}(?:\*[ \t]*){3,}$|^ {0,3}(?:_[ \t]*){3,}$")
+_HR_RE = re.compile(
+    r"^ {0,3}(?:-[ \t]*){3,}$|^ {0,3}(?:\*[ \t]*){3,}$|^ {0,3}(?:_[ \t]*){3,}$"
+)
 _FOOTER_MARKERS = ("月費訂戶", "aboutus/#subscribe", "眾籌活動")
 _CARD_RE = re.compile(
     r"\A!\[(?P<alt>[^\]\n]*)\]\((?P<src>[^)\s]*)\)[ \t]*\n+"
@@ -444,7 +460,9 @@ def parse_author_card(text: str) -> AuthorCard | None:
         name=clean_line(name)[:MAX_NAME],
         role=clean_line(role)[:MAX_ROLE],
         bio=(match["bio"] or "").strip(),
-        avatar_url=avatar if avatar.startswith(("http://", "https://")) and len(avatar) <= MAX_URL else "",
+        avatar_url=avatar
+        if avatar.startswith(("http://", "https://")) and len(avatar) <= MAX_URL
+        else "",
     )
 
 
@@ -477,6 +495,19 @@ def strip_trailer(body: str) -> tuple[str, AuthorCard | None, list[str]]:
     return "\n".join(lines[:end]).rstrip() + "\n", card, removed
 
 
+# A line that is only the site's call to subscribe: `[請支持《眾新聞》，成為訂戶](…/aboutus/#subscribe)`.
+_SUBSCRIBE_LINE_RE = re.compile(
+    r"^[ \t#]*\[[^\]\n]{0,80}訂[戶閱閲][^\]\n]{0,40}\]\([^)\s]{0,1000}"
+    r"(?:aboutus/#subscribe|bit\.ly/訂[閱閲])[^)\s]{0,200}\)[ \t]*$\n?",
+    re.M,
+)
+
+
+def drop_subscribe_lines(body: str) -> str:
+    """Remove lines that only ask readers to subscribe (site chrome, not text)."""
+    return _SUBSCRIBE_LINE_RE.sub("", body)
+
+
 def drop_title_heading(body: str, title: str) -> tuple[str, str]:
     """Drop a leading `# heading` that repeats the title; return (body, heading)."""
     match = re.match(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\n|\Z)", body)
@@ -492,9 +523,13 @@ def drop_title_heading(body: str, title: str) -> tuple[str, str]:
 
 _FIGURE_TAG_RE = re.compile(r"<(/?)figure\b[^<>]{0,2000}>", re.I)
 _CREDIT_RES = [
-    re.compile(r"[（(](?P<credit>[^（）()]{1,40}?(?:攝|圖片|相片|照片|提供|截圖|圖))[)）]\s*$"),
+    re.compile(
+        r"[（(](?P<credit>[^（）()]{1,40}?(?:攝|圖片|相片|照片|提供|截圖|圖))[)）]\s*$"
+    ),
     re.compile(r"(?:圖片|相片|照片|影像)?來源\s*[:：︰]\s*(?P<credit>[^。：:]{1,60})$"),
-    re.compile(r"(?:攝影|圖|圖片|Photo|photo|Credit|credit)\s*[:：︰]\s*(?P<credit>[^。：:]{1,60})$"),
+    re.compile(
+        r"(?:攝影|圖|圖片|Photo|photo|Credit|credit)\s*[:：︰]\s*(?P<credit>[^。：:]{1,60})$"
+    ),
     re.compile(r"(?<=[。！？」）\s])(?P<credit>[\u4e00-\u9fffA-Za-z·・ ]{2,12}攝)$"),
     re.compile(
         r"(?<=[。！？」）\s])(?P<credit>資料圖片|資料相片|資料照片|新華社|美聯社|路透社|法新社|中新社"
@@ -576,7 +611,9 @@ def figure_spans(body: str) -> list[tuple[int, int, int, int]]:
     return spans
 
 
-def extract_figures(body: str, warnings: list[str]) -> tuple[str, tuple[ParsedFigure, ...]]:
+def extract_figures(
+    body: str, warnings: list[str]
+) -> tuple[str, tuple[ParsedFigure, ...]]:
     """Replace each `<figure>` holding an image by a marker; return the figures.
 
     A figure with several images becomes several figures sharing the caption.
@@ -589,11 +626,17 @@ def extract_figures(body: str, warnings: list[str]) -> tuple[str, tuple[ParsedFi
     for start, end, inner_start, inner_end in figure_spans(body):
         pieces.append(body[cursor:start])
         cursor = end
-        pieces.append(_figure_markers(body[start:end], body[inner_start:inner_end], figures, warnings))
+        pieces.append(
+            _figure_markers(
+                body[start:end], body[inner_start:inner_end], figures, warnings
+            )
+        )
     pieces.append(body[cursor:])
     body = re.sub(r"\n{3,}", "\n\n", "".join(pieces))
     if re.search(r"<figure\b", body, re.I):
-        warnings.append("a <figure> without an image or without its closing tag was kept as HTML")
+        warnings.append(
+            "a <figure> without an image or without its closing tag was kept as HTML"
+        )
     return body.strip("\n") + ("\n" if body.strip() else ""), tuple(figures)
 
 
@@ -692,9 +735,15 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
     it in errors and warnings. Raises ParseError when the file cannot become
     an article; recoverable problems are listed in `warnings`.
     """
-    raw = data if isinstance(data, bytes) else data.encode("utf-8", errors="surrogatepass")
+    raw = (
+        data
+        if isinstance(data, bytes)
+        else data.encode("utf-8", errors="surrogatepass")
+    )
     if len(raw) > MAX_FILE_BYTES:
-        raise ParseError(source_name, f"file is over {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        raise ParseError(
+            source_name, f"file is over {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+        )
     text, warnings = decode(raw)
     if not text.strip():
         raise ParseError(source_name, "file is empty")
@@ -703,7 +752,9 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
 
     unknown = sorted(set(meta) - KNOWN_FIELDS)
     if unknown:
-        warnings.append(f"unknown front-matter field(s) not imported: {', '.join(unknown)}")
+        warnings.append(
+            f"unknown front-matter field(s) not imported: {', '.join(unknown)}"
+        )
 
     title = scalar(meta, "title", warnings=warnings)
     body, heading = drop_title_heading(body, title)
@@ -711,16 +762,21 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         title = clean_line(heading)
         warnings.append("no title in the front matter: taken from the body's heading")
     body, card, _ = strip_trailer(body)
+    body = drop_subscribe_lines(body)
     body, figures = extract_figures(body, warnings)
 
     archive_url = clean_url(scalar(meta, "url", warnings=warnings), "url", warnings)
-    original_url = clean_url(scalar(meta, "original_url", warnings=warnings), "original_url", warnings)
+    original_url = clean_url(
+        scalar(meta, "original_url", warnings=warnings), "original_url", warnings
+    )
     legacy_id = legacy_id_from(original_url)
     archived_id = legacy_id_from(archive_url)
     if legacy_id is None:
         legacy_id = archived_id
     elif archived_id is not None and archived_id != legacy_id:
-        warnings.append(f"url names article {archived_id}, original_url {legacy_id}: kept {legacy_id}")
+        warnings.append(
+            f"url names article {archived_id}, original_url {legacy_id}: kept {legacy_id}"
+        )
     source_key, key_warning = source_key_for(legacy_id, original_url, source_name)
     if key_warning:
         warnings.append(key_warning)
@@ -730,7 +786,9 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         title = f"（無標題）{label}"
         warnings.append("no title: a placeholder title was given")
     if len(title) > MAX_TITLE:
-        raise ParseError(source_name, f"title is {len(title)} characters; the limit is {MAX_TITLE}")
+        raise ParseError(
+            source_name, f"title is {len(title)} characters; the limit is {MAX_TITLE}"
+        )
 
     published_at, date_only = parse_date_field(meta, "date", warnings)
     if published_at is None:
@@ -750,7 +808,9 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
     dek = scalar(meta, "summary", "dek", "description", "excerpt", warnings=warnings)
     if not dek:
         dek = first_paragraph(body)
-    language = normalize_language(scalar(meta, "language", "lang", warnings=warnings) or "")
+    language = normalize_language(
+        scalar(meta, "language", "lang", warnings=warnings) or ""
+    )
     if language is None:
         language = detect_language(title, body)
     slug = slugify(scalar(meta, "slug", warnings=warnings) or title, allow_unicode=True)
@@ -781,7 +841,9 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
 
 
 def is_article_file(name: str) -> bool:
-    return name.lower().endswith(ARTICLE_SUFFIXES) and not PurePath(name).name.startswith(".")
+    return name.lower().endswith(ARTICLE_SUFFIXES) and not PurePath(
+        name
+    ).name.startswith(".")
 
 
 def normalize_name(value: str) -> str:
@@ -821,7 +883,9 @@ def read_source(path: Path) -> SourceFile:
     name = str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise ParseError(name, f"file is over {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+            raise ParseError(
+                name, f"file is over {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ParseError(name, f"cannot read the file: {exc.strerror or exc}") from None

@@ -20,7 +20,15 @@ from django.db.models.functions import Length, Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Category,
+    Figure,
+    Tag,
+    TaggedArticle,
+)
 
 from .parse import ParsedArticle, ParseError, SourceFile, normalize_name, parse_source
 
@@ -170,12 +178,20 @@ class _Importer:
             for row in Article.objects.filter(
                 source_checksum__in={s.checksum for s in sources},
                 importer_version=IMPORTER_VERSION,
-            ).values("source_key", "source_checksum", "import_warnings", "imported_at", "edited_at")
+            ).values(
+                "source_key",
+                "source_checksum",
+                "import_warnings",
+                "imported_at",
+                "edited_at",
+            )
         }
         parsed: list[ParsedArticle] = []
         for source in batch:
             if isinstance(source, ParseError):
-                outcomes.append(FileOutcome(source.source_name, FAILED, reason=source.reason))
+                outcomes.append(
+                    FileOutcome(source.source_name, FAILED, reason=source.reason)
+                )
                 continue
             row = known.get(source.checksum)
             if row is not None and not (self.overwrite and _is_edited(row)):
@@ -266,17 +282,25 @@ class _Importer:
         to_write: list[ParsedArticle] = []
         for item in items:
             row = existing.get(item.source_key)
-            outcome = FileOutcome(item.source_name, CREATED, item.source_key, warnings=item.warnings)
+            outcome = FileOutcome(
+                item.source_name, CREATED, item.source_key, warnings=item.warnings
+            )
             if row is not None:
                 edited = _is_edited(row)
-                if row["source_checksum"] == item.checksum and row[
-                    "importer_version"
-                ] == IMPORTER_VERSION and not (self.overwrite and edited):
+                if (
+                    row["source_checksum"] == item.checksum
+                    and row["importer_version"] == IMPORTER_VERSION
+                    and not (self.overwrite and edited)
+                ):
                     outcome.outcome = UNCHANGED
                 elif edited and not self.overwrite:
                     outcome.outcome = SKIPPED
                     outcome.reason = "edited in the newsroom since its import (use --overwrite to replace)"
-                elif row["body_length"] and not item.body.strip() and item.published_at is None:
+                elif (
+                    row["body_length"]
+                    and not item.body.strip()
+                    and item.published_at is None
+                ):
                     # The web archive often holds a later "site closed" page
                     # under an article's URL: it must not replace the article.
                     outcome.outcome = SKIPPED
@@ -290,7 +314,9 @@ class _Importer:
             self._write_rows(to_write, existing)
         return outcomes
 
-    def _write_rows(self, items: list[ParsedArticle], existing: dict[str, dict]) -> None:
+    def _write_rows(
+        self, items: list[ParsedArticle], existing: dict[str, dict]
+    ) -> None:
         now = timezone.now()
         authors = self._authors(items)
         categories = self._categories(items)
@@ -303,7 +329,9 @@ class _Importer:
             for item in items
             if item.source_key not in existing and item.legacy_id is not None
         }
-        taken = set(Article.objects.filter(pk__in=wanted_ids).values_list("pk", flat=True))
+        taken = set(
+            Article.objects.filter(pk__in=wanted_ids).values_list("pk", flat=True)
+        )
 
         articles = []
         for item in items:
@@ -314,8 +342,12 @@ class _Importer:
                 dek=item.dek,
                 body=item.body,
                 body_html="",
-                category=categories.get(normalize_name(item.category)) if item.category else None,
-                status=Article.Status.PUBLISHED if item.published_at else Article.Status.DRAFT,
+                category=categories.get(normalize_name(item.category))
+                if item.category
+                else None,
+                status=Article.Status.PUBLISHED
+                if item.published_at
+                else Article.Status.DRAFT,
                 published_at=_aware(item.published_at),
                 last_updated_at=_aware(item.last_updated_at),
                 language=item.language,
@@ -356,9 +388,9 @@ class _Importer:
                     update_fields=update_fields,
                 )
         ids = dict(
-            Article.objects.filter(source_key__in=[a.source_key for a in articles]).values_list(
-                "source_key", "pk"
-            )
+            Article.objects.filter(
+                source_key__in=[a.source_key for a in articles]
+            ).values_list("source_key", "pk")
         )
         article_ids = list(ids.values())
 
@@ -383,7 +415,9 @@ class _Importer:
                 tag = tags[normalize_name(name)]
                 if tag.pk not in tag_ids:
                     tag_ids.append(tag.pk)
-            tagged += [TaggedArticle(content_object_id=pk, tag_id=tag_id) for tag_id in tag_ids]
+            tagged += [
+                TaggedArticle(content_object_id=pk, tag_id=tag_id) for tag_id in tag_ids
+            ]
             figures += [
                 Figure(
                     article_id=pk,
@@ -408,7 +442,9 @@ class _Importer:
         wanted: dict[str, dict] = {}
         for item in items:
             for byline in item.bylines:
-                entry = wanted.setdefault(normalize_name(byline.name), {"name": byline.name})
+                entry = wanted.setdefault(
+                    normalize_name(byline.name), {"name": byline.name}
+                )
                 if byline.role:
                     entry["role"] = byline.role
             card = item.author_card
@@ -421,7 +457,9 @@ class _Importer:
                         entry["avatar_url"] = card.avatar_url
                     if card.role and "role" not in entry:
                         entry["role"] = card.role
-        found = _get_or_create_named(Author, wanted, extra_fields=("role", "bio", "avatar_url"))
+        found = _get_or_create_named(
+            Author, wanted, extra_fields=("role", "bio", "avatar_url")
+        )
         changed = []
         for key, entry in wanted.items():
             author = found[key]
@@ -437,7 +475,11 @@ class _Importer:
         return found
 
     def _categories(self, items: list[ParsedArticle]) -> dict[str, Category]:
-        wanted = {normalize_name(i.category): {"name": i.category} for i in items if i.category}
+        wanted = {
+            normalize_name(i.category): {"name": i.category}
+            for i in items
+            if i.category
+        }
         return _get_or_create_named(Category, wanted)
 
     def _tags(self, items: list[ParsedArticle]) -> dict[str, Tag]:
@@ -448,7 +490,8 @@ class _Importer:
 def _is_edited(row: dict) -> bool:
     """Changed by someone in the newsroom since the import wrote it."""
     return bool(
-        row["edited_at"] and (row["imported_at"] is None or row["edited_at"] > row["imported_at"])
+        row["edited_at"]
+        and (row["imported_at"] is None or row["edited_at"] > row["imported_at"])
     )
 
 
@@ -475,7 +518,9 @@ def _get_or_create_named(model, wanted: dict[str, dict], extra_fields=()) -> dic
     found = _find_named(model, wanted)
     missing = {key: entry for key, entry in wanted.items() if key not in found}
     if missing:
-        slugs = _free_slugs(model, {key: entry["name"] for key, entry in missing.items()})
+        slugs = _free_slugs(
+            model, {key: entry["name"] for key, entry in missing.items()}
+        )
         model.objects.bulk_create(
             [
                 model(
@@ -516,7 +561,9 @@ def _free_slugs(model, names: dict[str, str]) -> dict[str, str]:
             base = "x-" + hashlib.sha256(name.encode()).hexdigest()[:8]
         bases[key] = base
     taken = set(
-        model.objects.filter(slug__in=set(bases.values())).values_list("slug", flat=True)
+        model.objects.filter(slug__in=set(bases.values())).values_list(
+            "slug", flat=True
+        )
     )
     result = {}
     for key, base in bases.items():
@@ -527,7 +574,9 @@ def _free_slugs(model, names: dict[str, str]) -> dict[str, str]:
         if slug != base:
             # Rare: find every earlier suffix in one more query before choosing.
             taken |= set(
-                model.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+                model.objects.filter(slug__startswith=f"{base}-").values_list(
+                    "slug", flat=True
+                )
             )
             while slug in taken:
                 n += 1
@@ -552,9 +601,13 @@ def _advance_id_sequence() -> None:
     if top is None:
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Article._meta.db_table])
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, 'id')", [Article._meta.db_table]
+        )
         (sequence,) = cursor.fetchone()
-        cursor.execute(f"SELECT last_value FROM {sequence}")  # a name from the catalogue
+        cursor.execute(
+            f"SELECT last_value FROM {sequence}"
+        )  # a name from the catalogue
         (last_value,) = cursor.fetchone()
         if top >= last_value:
             cursor.execute("SELECT setval(%s, %s)", [sequence, top])

@@ -51,15 +51,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        paths = [Path(p) for p in options["paths"]] or [Path(settings.BASE_DIR) / "seeds"]
+        paths = [Path(p) for p in options["paths"]] or [
+            Path(settings.BASE_DIR) / "seeds"
+        ]
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
-            raise CommandError(f"no such file or directory: {', '.join(missing)}", returncode=2)
+            raise CommandError(
+                f"no such file or directory: {', '.join(missing)}", returncode=2
+            )
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1", returncode=2)
         report_path = Path(options["report"]) if options["report"] else None
         if report_path is not None and not report_path.parent.is_dir():
-            raise CommandError(f"cannot write the report: no directory {report_path.parent}", returncode=2)
+            raise CommandError(
+                f"cannot write the report: no directory {report_path.parent}",
+                returncode=2,
+            )
 
         files, others = find_article_files(paths)
         report = ImportReport(not_articles=[str(p) for p in others])
@@ -78,7 +85,9 @@ class Command(BaseCommand):
                 report=report,
             )
         except DatabaseError as exc:
-            raise CommandError(f"the database is not usable: {exc}", returncode=1) from exc
+            raise CommandError(
+                f"the database is not usable: {exc}", returncode=1
+            ) from exc
         finally:
             progress.close()
 
@@ -91,15 +100,22 @@ class Command(BaseCommand):
         if report_path is not None:
             try:
                 report_path.write_text(
-                    json.dumps(report.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+                    json.dumps(report.as_dict(), ensure_ascii=False, indent=2),
+                    encoding="utf-8",
                 )
             except OSError as exc:
-                raise CommandError(f"cannot write the report {report_path}: {exc.strerror}") from exc
+                raise CommandError(
+                    f"cannot write the report {report_path}: {exc.strerror}"
+                ) from exc
 
-        summary = ("dry run, nothing written: " if options["dry_run"] else "") + report.summary()
+        summary = (
+            "dry run, nothing written: " if options["dry_run"] else ""
+        ) + report.summary()
         if report.failed:
             self.stdout.write(self.style.WARNING(summary))
-            raise CommandError(f"{len(report.failed)} file(s) failed to import", returncode=1)
+            raise CommandError(
+                f"{len(report.failed)} file(s) failed to import", returncode=1
+            )
         self.stdout.write(self.style.SUCCESS(summary))
 
     def _sources(self, files, progress):
