@@ -7,7 +7,6 @@ inline so that no editor or checkout can silently "fix" them.
 """
 
 import hashlib
-import resource
 import subprocess
 import sys
 import time
@@ -421,6 +420,8 @@ def test_very_deeply_nested_front_matter_does_not_crash_the_process():
         "except ParseError as exc:\n"
         "    print(exc.reason)\n"
     )
+
+    resource = pytest.importorskip("resource")
 
     def small_stack():
         _, hard = resource.getrlimit(resource.RLIMIT_STACK)
