@@ -93,9 +93,9 @@ def render_figure(figure: FigureLike) -> str:
 def render_article_body(text: str, figures: Mapping[int, FigureLike]) -> str:
     """Render a body whose `[[figure:N]]` markers stand for its figures.
 
-    Each marker is replaced by figure N where it stood; a figure the body does
-    not mark is appended at the end, so none is lost. A marker with no figure
-    is removed.
+    Each marker paragraph is replaced by figure N where it stood; a figure the
+    body does not mark is appended at the end, so none is lost. A marker with
+    no figure is removed.
     """
     html = _markdown.render(text or "")
     placed: set[int] = set()
@@ -108,8 +108,9 @@ def render_article_body(text: str, figures: Mapping[int, FigureLike]) -> str:
         placed.add(position)
         return render_figure(figure)
 
+    # Only a marker standing as its own paragraph is a figure: the same text
+    # inside a sentence or a code block is left alone.
     html = _MARKER_PARAGRAPH_RE.sub(place, html)
-    html = FIGURE_MARKER_RE.sub(place, html)
     for position in sorted(set(figures) - placed):
         if figures[position].url:
             html += render_figure(figures[position])

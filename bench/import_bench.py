@@ -39,7 +39,9 @@ def bench(label, env, archive, files):
     manage(env, "migrate", "--noinput", "-v0")
     rows = []
     for run in ("first import", "unchanged re-import"):
-        elapsed, peak_kib, summary = manage(env, "import_seeds", str(archive), "--no-progress")
+        elapsed, peak_kib, summary = manage(
+            env, "import_seeds", str(archive), "--no-progress"
+        )
         rows.append((label, run, elapsed, files / elapsed, peak_kib / 1024, summary))
     return rows
 
@@ -47,11 +49,18 @@ def bench(label, env, archive, files):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "archive", nargs="?", default=ROOT.parent / "shared/corpus/hkcnews-sample", type=Path
+        "archive",
+        nargs="?",
+        default=ROOT.parent / "shared/corpus/hkcnews-sample",
+        type=Path,
     )
     parser.add_argument("--postgres", help="postgres://user@host:port (a server URL)")
     options = parser.parse_args()
-    files = sum(1 for p in options.archive.rglob("*") if p.suffix in {".md", ".txt", ".markdown"})
+    files = sum(
+        1
+        for p in options.archive.rglob("*")
+        if p.suffix in {".md", ".txt", ".markdown"}
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3")
@@ -67,12 +76,18 @@ def main():
             rows += bench("PostgreSQL", env, options.archive, files)
         finally:
             subprocess.run(
-                [PYTHON, "-c", _PSQL, f'DROP DATABASE "{name}" WITH (FORCE)'], env=admin, check=True
+                [PYTHON, "-c", _PSQL, f'DROP DATABASE "{name}" WITH (FORCE)'],
+                env=admin,
+                check=True,
             )
     print(f"{files} files in {options.archive}")
-    print(f"{'database':<11} {'run':<20} {'seconds':>8} {'files/s':>8} {'peak MiB':>9}  summary")
+    print(
+        f"{'database':<11} {'run':<20} {'seconds':>8} {'files/s':>8} {'peak MiB':>9}  summary"
+    )
     for label, run, elapsed, rate, peak, summary in rows:
-        print(f"{label:<11} {run:<20} {elapsed:>8.1f} {rate:>8.0f} {peak:>9.0f}  {summary}")
+        print(
+            f"{label:<11} {run:<20} {elapsed:>8.1f} {rate:>8.0f} {peak:>9.0f}  {summary}"
+        )
 
 
 _PSQL = """

@@ -137,7 +137,7 @@ def test_marker_paragraph_is_replaced_by_the_figure():
 
 def test_figure_without_size_or_caption_has_bare_lazy_img():
     html = render_article_body("[[figure:1]]", {1: Fig("https://example.com/a.jpg")})
-    assert html == (
+    assert html.strip() == (
         '<figure><img src="https://example.com/a.jpg" alt="" loading="lazy"></figure>'
     )
 
@@ -156,10 +156,7 @@ def test_unreferenced_figures_are_appended_at_the_end_in_order():
         3: Fig("https://example.com/3.jpg"),
     }
     html = render_article_body("前文\n\n[[figure:2]]\n\n後文", figures)
-    order = [
-        html.index(s)
-        for s in ("前文", "/2.jpg", "後文", "/1.jpg", "/3.jpg")
-    ]
+    order = [html.index(s) for s in ("前文", "/2.jpg", "後文", "/1.jpg", "/3.jpg")]
     assert order == sorted(order)
     assert html.count("<figure>") == 3
 
@@ -176,10 +173,14 @@ def test_figure_without_url_is_not_rendered():
     assert "[[figure" not in html
 
 
-def test_marker_inside_a_sentence_is_replaced_too():
-    html = render_article_body("見圖 [[figure:1]] 所示", {1: Fig("https://example.com/a.jpg")})
-    assert "[[figure:1]]" not in html
-    assert '<img src="https://example.com/a.jpg"' in html
+def test_marker_inside_a_sentence_or_code_is_text_and_the_figure_goes_last():
+    html = render_article_body(
+        "見圖 [[figure:1]] 所示\n\n`[[figure:1]]`",
+        {1: Fig("https://example.com/a.jpg")},
+    )
+    assert html.count("[[figure:1]]") == 2
+    assert html.rstrip().endswith("</figure>")
+    assert html.count('<img src="https://example.com/a.jpg"') == 1
 
 
 def test_caption_containing_script_is_escaped():

@@ -42,6 +42,7 @@ from articles.rendering import FIGURE_MARKER
 # Limits, matching the model's columns where they have one.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
+MAX_YAML_DEPTH = 8
 MAX_TITLE = 500
 MAX_SLUG = 200
 MAX_NAME = 200
@@ -190,7 +191,16 @@ def load_front_matter(text: str, source_name: str) -> dict[str, object]:
     try:
         # Anchors and aliases have no use in an article's metadata and are the
         # means of "billion laughs" bombs: refuse them before building anything.
+        depth = 0
         for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                # libyaml's composer recurses in C: deep nesting would crash
+                # the process, not raise. Metadata needs two levels.
+                if depth > MAX_YAML_DEPTH:
+                    raise ParseError(source_name, "front matter is nested too deeply")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise ParseError(
                     source_name, "YAML anchors and aliases are not allowed"
@@ -296,7 +306,9 @@ def parse_date_field(
 
 # --- bylines ---------------------------------------------------------------
 
-_BYLINE_SPLIT_RE = re.compile(r"\s*[、，,／/;；]\s*")
+# Split on the separator alone (parts are trimmed after): `\s*` around it would
+# go quadratic on a long run of spaces with no separator.
+_BYLINE_SPLIT_RE = re.compile(r"[、，,／/;；]")
 # Roles that open a byline part: 記者, 實習記者, 中國組記者, 台灣特派員 ...
 _ROLE_RE = re.compile(
     r"^(?P<role>(?:實習|特約|見習|攝影|首席|駐[\u4e00-\u9fff]{1,2}|[\u4e00-\u9fff]{1,3}組)?記者"
@@ -344,7 +356,7 @@ def author_field(meta: dict, warnings: list[str]) -> tuple[ParsedByline, ...]:
 
 # --- tags ------------------------------------------------------------------
 
-_TAG_SPLIT_RE = re.compile(r"\s*[,，、;；\n]\s*")
+_TAG_SPLIT_RE = re.compile(r"[,，、;；\n]")
 
 
 def parse_tags(value: object, warnings: list[str]) -> tuple[str, ...]:
@@ -510,10 +522,12 @@ def drop_subscribe_lines(body: str) -> str:
 
 def drop_title_heading(body: str, title: str) -> tuple[str, str]:
     """Drop a leading `# heading` that repeats the title; return (body, heading)."""
-    match = re.match(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\n|\Z)", body)
+    match = re.match(r"\A\n*[ \t]*#[ \t]([^\n]*)\n?", body)
     if match is None:
         return body, ""
-    heading = match.group(1).strip()
+    heading = match.group(1).strip(" \t#")
+    if not heading:
+        return body, ""
     if title and squash(heading) != squash(title):
         return body, heading
     return body[match.end() :].lstrip("\n"), heading
@@ -623,16 +637,27 @@ def extract_figures(
     figures: list[ParsedFigure] = []
     pieces: list[str] = []
     cursor = 0
+    after_marker = False
     for start, end, inner_start, inner_end in figure_spans(body):
-        pieces.append(body[cursor:start])
+        text = body[cursor:start]
         cursor = end
-        pieces.append(
-            _figure_markers(
-                body[start:end], body[inner_start:inner_end], figures, warnings
-            )
+        replacement = _figure_markers(
+            body[start:end], body[inner_start:inner_end], figures, warnings
         )
-    pieces.append(body[cursor:])
-    body = re.sub(r"\n{3,}", "\n\n", "".join(pieces))
+        is_marker = replacement is not None
+        # A marker stands as its own paragraph: one blank line on each side,
+        # whatever spacing the <figure> had. All other text stays as it was.
+        if after_marker:
+            text = text.lstrip("\n")
+        if is_marker:
+            text = text.rstrip("\n") + ("\n\n" if text.strip("\n") else "")
+        pieces += [text, replacement if is_marker else body[start:end]]
+        if is_marker:
+            pieces.append("\n\n")
+        after_marker = is_marker
+    tail = body[cursor:]
+    pieces.append(tail.lstrip("\n") if after_marker else tail)
+    body = "".join(pieces)
     if re.search(r"<figure\b", body, re.I):
         warnings.append(
             "a <figure> without an image or without its closing tag was kept as HTML"
@@ -642,17 +667,18 @@ def extract_figures(
 
 def _figure_markers(
     block: str, inner: str, figures: list[ParsedFigure], warnings: list[str]
-) -> str:
+) -> str | None:
+    """The markers for one figure block's images, or None to keep the block."""
     parser = _FigureHTML()
     parser.feed(inner)
     parser.close()
     images = [img for img in parser.images if _absolute_src(img.get("src", ""))]
     stray_text = clean_line("".join(parser.other_parts))
     if not images or len(figures) + len(images) > MAX_FIGURES:
-        return block
+        return None
     if stray_text:
         warnings.append("a <figure> with text outside its caption was kept as HTML")
-        return block
+        return None
     caption, credit = split_credit(clean_line("".join(parser.caption_parts)))
     markers = []
     for img in images:
@@ -673,7 +699,7 @@ def _figure_markers(
             )
         )
         markers.append(FIGURE_MARKER.format(position=position))
-    return "\n\n" + "\n\n".join(markers) + "\n\n"
+    return "\n\n".join(markers)
 
 
 # --- dek and language ----------------------------------------------------------
