@@ -1,10 +1,15 @@
 """Admin registration for inspecting and correcting imported content."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from markdownx.admin import MarkdownxModelAdmin
 
 from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
+
+
+# Django 6 makes https the scheme assumed for a URL typed without one; opt in now.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class BylineInline(admin.TabularInline):
@@ -16,6 +21,7 @@ class BylineInline(admin.TabularInline):
 
 class FigureInline(admin.StackedInline):
     model = Figure
+    formfield_overrides = URL_FIELDS
     extra = 0
     fields = [
         "position",
@@ -101,6 +107,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "role", "article_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -147,6 +154,7 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Figure)
 class FigureAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["__str__", "article", "position", "credit", "width", "height"]
     search_fields = ["caption", "credit", "article__title"]
     raw_id_fields = ["article"]

@@ -1,6 +1,7 @@
 """The two public pages: the home list and the article page."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.utils import timezone
@@ -94,3 +95,27 @@ def test_admin_lists_imported_content(admin_client):
         admin_client.get(f"/admin/articles/article/{article.pk}/change/").status_code
         == 200
     )
+
+
+def test_admin_filters_articles_that_need_attention(admin_client):
+    make_article("乾淨的文章", slug="a")
+    make_article("有警告的文章", slug="b", import_warnings=["no author"])
+
+    html = admin_client.get("/admin/articles/article/?warnings=yes").content.decode()
+
+    assert "有警告的文章" in html and "乾淨的文章" not in html
+
+
+def test_dev_admin_is_created_once_and_only_in_debug(settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("ensure_dev_admin", stdout=StringIO())
+    settings.DEBUG = True
+    call_command("ensure_dev_admin", stdout=StringIO())
+    call_command("ensure_dev_admin", stdout=StringIO())
+
+    user = get_user_model().objects.get(username="admin")
+    assert user.is_superuser and user.check_password("admin")
