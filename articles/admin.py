@@ -7,7 +7,6 @@ from markdownx.admin import MarkdownxModelAdmin
 
 from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
 
-
 # Django 6 makes https the scheme assumed for a URL typed without one; opt in now.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 

@@ -330,3 +330,16 @@ def test_articles_written_in_the_newsroom_get_ids_above_legacy_ones(archive):
     article = Article.objects.create(title="新文章", slug="新文章")
 
     assert article.pk >= 1_000_000
+
+
+def test_parallel_parsing_imports_the_same_as_serial(archive, tmp_path):
+    for n in range(1, 221):
+        write_article(archive, f"{n:03d}.md", legacy_id=n, title=f"文章{n}")
+    (archive / "bad.md").write_text("no front matter\n", encoding="utf-8")
+
+    out, err, code = run(archive, jobs=2)
+
+    assert code == 1 and "bad.md: no YAML front matter" in err
+    assert "created 220" in out
+    assert sorted(Article.objects.values_list("pk", flat=True)) == list(range(1, 221))
+    assert Article.objects.get(pk=7).title == "文章7"

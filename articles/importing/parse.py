@@ -920,3 +920,11 @@ def read_source(path: Path) -> SourceFile:
 
 def parse_source(source: SourceFile) -> ParsedArticle:
     return parse_article(source.data, source_name=source.name)
+
+
+def parse_or_error(source: SourceFile) -> ParsedArticle | ParseError:
+    """parse_source, with the ParseError returned: for process pools' map()."""
+    try:
+        return parse_source(source)
+    except ParseError as exc:
+        return exc

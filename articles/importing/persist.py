@@ -10,7 +10,7 @@ retried one by one, so a single bad file fails alone and never half-imports.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,7 +30,15 @@ from articles.models import (
     TaggedArticle,
 )
 
-from .parse import ParsedArticle, ParseError, SourceFile, normalize_name, parse_source
+from .parse import (
+    ParsedArticle,
+    ParseError,
+    SourceFile,
+    normalize_name,
+    parse_or_error,
+)
+
+ParseMany = Callable[[list[SourceFile]], Iterable[ParsedArticle | ParseError]]
 
 # Bump when parsing changes the output for unchanged files, so that a re-run
 # re-imports them instead of reporting them unchanged.
@@ -135,19 +143,29 @@ def import_sources(
     overwrite: bool = False,
     dry_run: bool = False,
     report: ImportReport | None = None,
+    parse_many: ParseMany | None = None,
 ) -> ImportReport:
     """Like import_articles, from raw files: unchanged files are not even parsed.
 
     A file whose bytes match the checksum of an imported article (by the same
     importer version) is reported unchanged after one query per batch; the
-    others are parsed and written. A ParseError in `sources` (a file that could
-    not be read) is reported as a failure.
+    others are parsed, by `parse_many` if given (e.g. a process pool's map),
+    and written. A ParseError in `sources` (a file that could not be read) is
+    reported as a failure.
     """
     report = report if report is not None else ImportReport()
     importer = _Importer(overwrite=overwrite, dry_run=dry_run)
+    parse_many = parse_many or _parse_serially
+    # A pipeline: batch N+1 is being parsed (by a pool) while batch N is written.
+    pending = None
     for batch in _batches(sources, batch_size):
-        for outcome in importer.import_sources(batch):
-            report.add(outcome)
+        outcomes, to_parse = importer.screen(batch)
+        results = parse_many(to_parse) if to_parse else ()
+        if pending is not None:
+            report.outcomes += importer.finish(*pending)
+        pending = (outcomes, results)
+    if pending is not None:
+        report.outcomes += importer.finish(*pending)
     if not dry_run:
         _advance_id_sequence()
     return report
@@ -164,13 +182,20 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+def _parse_serially(sources: list[SourceFile]) -> list[ParsedArticle | ParseError]:
+    return [parse_or_error(source) for source in sources]
+
+
 class _Importer:
     def __init__(self, *, overwrite: bool, dry_run: bool):
         self.overwrite = overwrite
         self.dry_run = dry_run
         self.seen: dict[str, str] = {}  # source_key -> first path in this run
 
-    def import_sources(self, batch: list[SourceFile | ParseError]) -> list[FileOutcome]:
+    def screen(
+        self, batch: list[SourceFile | ParseError]
+    ) -> tuple[list[FileOutcome], list[SourceFile]]:
+        """Outcomes of the files that need no parsing, and the files that do."""
         outcomes: list[FileOutcome] = []
         sources = [s for s in batch if isinstance(s, SourceFile)]
         known = {
@@ -186,7 +211,7 @@ class _Importer:
                 "edited_at",
             )
         }
-        parsed: list[ParsedArticle] = []
+        to_parse: list[SourceFile] = []
         for source in batch:
             if isinstance(source, ParseError):
                 outcomes.append(
@@ -206,10 +231,23 @@ class _Importer:
                         )
                     )
                     continue
-            try:
-                parsed.append(parse_source(source))
-            except ParseError as exc:
-                outcomes.append(FileOutcome(source.name, FAILED, reason=exc.reason))
+            to_parse.append(source)
+        return outcomes, to_parse
+
+    def finish(
+        self,
+        outcomes: list[FileOutcome],
+        results: Iterable[ParsedArticle | ParseError],
+    ) -> list[FileOutcome]:
+        """Write the parsed files of a screened batch."""
+        parsed: list[ParsedArticle] = []
+        for result in results:
+            if isinstance(result, ParseError):
+                outcomes.append(
+                    FileOutcome(result.source_name, FAILED, reason=result.reason)
+                )
+            else:
+                parsed.append(result)
         return outcomes + self.import_batch(parsed)
 
     def import_batch(self, batch: list[ParsedArticle]) -> list[FileOutcome]:

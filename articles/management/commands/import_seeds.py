@@ -1,7 +1,11 @@
 """`manage.py import_seeds [PATH ...]`: load archive files into the newsroom."""
 
 import json
+import multiprocessing
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 from django.conf import settings
@@ -9,7 +13,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from articles.importing.parse import ParseError, find_article_files, read_source
+from articles.importing.parse import (
+    ParseError,
+    find_article_files,
+    parse_or_error,
+    read_source,
+)
 from articles.importing.persist import ImportReport, import_sources
 
 
@@ -49,6 +58,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="Never show a progress bar."
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=min(os.cpu_count() or 1, 4),
+            help="Processes that parse files (default: the CPU count, at most 4).",
+        )
 
     def handle(self, *args, **options):
         paths = [Path(p) for p in options["paths"]] or [
@@ -61,6 +76,8 @@ class Command(BaseCommand):
             )
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1", returncode=2)
+        if options["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1", returncode=2)
         report_path = Path(options["report"]) if options["report"] else None
         if report_path is not None and not report_path.parent.is_dir():
             raise CommandError(
@@ -77,13 +94,15 @@ class Command(BaseCommand):
             file=sys.stderr,
         )
         try:
-            import_sources(
-                self._sources(files, progress),
-                batch_size=options["batch_size"],
-                overwrite=options["overwrite"],
-                dry_run=options["dry_run"],
-                report=report,
-            )
+            with ExitStack() as stack:
+                import_sources(
+                    self._sources(files, progress),
+                    batch_size=options["batch_size"],
+                    overwrite=options["overwrite"],
+                    dry_run=options["dry_run"],
+                    report=report,
+                    parse_many=self._parse_many(stack, options["jobs"], len(files)),
+                )
         except DatabaseError as exc:
             raise CommandError(
                 f"the database is not usable: {exc}", returncode=1
@@ -117,6 +136,16 @@ class Command(BaseCommand):
                 f"{len(report.failed)} file(s) failed to import", returncode=1
             )
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def _parse_many(self, stack, jobs, file_count):
+        """A pool's map for big imports; parsing is CPU-bound, writing is not."""
+        if jobs < 2 or file_count < 200:
+            return None
+        # spawn, not fork: a forked child would share the database connection.
+        pool = stack.enter_context(
+            ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        )
+        return lambda sources: pool.map(parse_or_error, sources, chunksize=25)
 
     def _sources(self, files, progress):
         for path in files:
