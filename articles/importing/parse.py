@@ -72,6 +72,9 @@ class ParseError(Exception):
         self.source_name = source_name
         self.reason = reason
 
+    def __reduce__(self):  # picklable, to come back from a worker process
+        return type(self), (self.source_name, self.reason)
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedByline:
