@@ -184,6 +184,12 @@ class Article(models.Model):
         return self.slug or "-"
 
     @property
+    def dek_repeats_body(self) -> bool:
+        """A dek taken from the first paragraph: not worth showing above it."""
+        start = self.dek.rstrip("…")[:40]
+        return bool(start) and start in self.body[:2000]
+
+    @property
     def is_edited_since_import(self) -> bool:
         return bool(
             self.imported_at and self.edited_at and self.edited_at > self.imported_at

@@ -119,3 +119,14 @@ def test_dev_admin_is_created_once_and_only_in_debug(settings):
 
     user = get_user_model().objects.get(username="admin")
     assert user.is_superuser and user.check_password("admin")
+
+
+def test_article_page_shows_a_written_dek_but_not_one_that_repeats_the_body(client):
+    first = "第一段的文字，足夠長，可以用作摘要，也會在內文出現。"
+    derived = make_article("摘要重複", slug="a", body=first + "\n\n第二段。", dek=first)
+    written = make_article("另寫摘要", slug="b", body=first, dek="編輯另外寫的摘要。")
+
+    assert client.get(derived.get_absolute_url()).content.decode().count(first) == 1
+    assert (
+        "編輯另外寫的摘要。" in client.get(written.get_absolute_url()).content.decode()
+    )
