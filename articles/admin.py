@@ -46,6 +46,23 @@ class HasImportWarningsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ArticleCountMixin:
+    """Lists a name with the number of its articles, counted in the same query."""
+
+    article_relation: str
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count(self.article_relation))
+        )
+
+    @admin.display(description="Articles", ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+
 @admin.register(Article)
 class ArticleAdmin(MarkdownxModelAdmin):
     list_display = [
@@ -105,50 +122,28 @@ class ArticleAdmin(MarkdownxModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ArticleCountMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["name", "role", "article_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=Count("bylines"))
-
-    @admin.display(description="Articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
+    article_relation = "bylines"
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ArticleCountMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(article_count=Count("articles"))
-
-    @admin.display(description="Articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
+    article_relation = "articles"
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ArticleCountMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(article_count=Count("tagged_articles"))
-        )
-
-    @admin.display(description="Articles", ordering="article_count")
-    def article_count(self, obj):
-        return obj.article_count
+    article_relation = "tagged_articles"
 
 
 @admin.register(Figure)
