@@ -27,6 +27,9 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:by-author", kwargs={"slug": self.slug})
+
 
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -40,6 +43,9 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:by-section", kwargs={"slug": self.slug})
+
 
 class Tag(TagBase):
     """A taggit tag with room for the archive's long tags and Unicode slugs."""
@@ -52,6 +58,9 @@ class Tag(TagBase):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique"),
         ]
+
+    def get_absolute_url(self):
+        return reverse("articles:by-tag", kwargs={"slug": self.slug})
 
 
 class TaggedArticle(TaggedItemBase):
@@ -77,11 +86,32 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
+        """What a list shows: section, byline, tags and the lead figure, in
+        three queries whatever the page holds; never the body."""
         return (
             self.select_related("category")
-            .prefetch_related("bylines__author", "tags")
+            .prefetch_related(
+                models.Prefetch(
+                    "bylines", queryset=Byline.objects.select_related("author")
+                ),
+                "tags",
+                models.Prefetch(
+                    "figures",
+                    queryset=Figure.objects.filter(position=1),
+                    to_attr="lead_figures",
+                ),
+            )
             .defer("body", "body_html")
         )
+
+    def by_author(self, author):
+        return self.filter(bylines__author=author)
+
+    def in_section(self, category):
+        return self.filter(category=category)
+
+    def tagged(self, tag):
+        return self.filter(tags=tag)
 
 
 class Article(models.Model):
@@ -182,6 +212,14 @@ class Article(models.Model):
     @property
     def url_slug(self) -> str:
         return self.slug or "-"
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
 
     @property
     def dek_repeats_body(self) -> bool:

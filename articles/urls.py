@@ -1,11 +1,14 @@
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
-from . import views
+from . import feeds, views
+from .cache import cached_page
+from .sitemaps import SITEMAPS, news_sitemap
 
 app_name = "articles"
 
 urlpatterns = [
-    path("", views.ArticleListView.as_view(), name="list"),
+    path("", views.home, name="list"),
     path("article/<int:number>/", views.article_detail, name="detail-short"),
     path("article/<int:number>/<str:slug>/", views.article_detail, name="detail"),
     # Any other path of the original site, /article/<id>/<anything/with/slashes>,
@@ -13,4 +16,55 @@ urlpatterns = [
     path(
         "article/<int:number>/<path:slug>", views.article_detail, name="detail-legacy"
     ),
+    path("section/<str:slug>/", views.SectionView.as_view(), name="by-section"),
+    path("tag/<str:slug>/", views.TagView.as_view(), name="by-tag"),
+    path("author/<str:slug>/", views.AuthorView.as_view(), name="by-author"),
+    path("archive/", views.archive_index, name="archive"),
+    path("archive/<int:year>/", views.MonthArchiveView.as_view(), name="archive-year"),
+    path(
+        "archive/<int:year>/<int:month>/",
+        views.MonthArchiveView.as_view(),
+        name="archive-month",
+    ),
+    path("search/", views.search_view, name="search"),
+    path("feed/", cached_page(feeds.ArticleFeed()), name="feed"),
+    path("feed/atom/", cached_page(feeds.SiteAtomFeed()), name="feed-atom"),
+    path(
+        "section/<str:slug>/feed/",
+        cached_page(feeds.SectionFeed()),
+        name="section-feed",
+    ),
+    path(
+        "section/<str:slug>/feed/atom/",
+        cached_page(feeds.SectionAtomFeed()),
+        name="section-feed-atom",
+    ),
+    path("tag/<str:slug>/feed/", cached_page(feeds.TagFeed()), name="tag-feed"),
+    path(
+        "tag/<str:slug>/feed/atom/",
+        cached_page(feeds.TagAtomFeed()),
+        name="tag-feed-atom",
+    ),
+    path(
+        "author/<str:slug>/feed/", cached_page(feeds.AuthorFeed()), name="author-feed"
+    ),
+    path(
+        "author/<str:slug>/feed/atom/",
+        cached_page(feeds.AuthorAtomFeed()),
+        name="author-feed-atom",
+    ),
+    path(
+        "sitemap.xml",
+        cached_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap-section"},
+        name="sitemap",
+    ),
+    path("sitemap-news.xml", cached_page(news_sitemap), name="sitemap-news"),
+    path(
+        "sitemap-<section>.xml",
+        cached_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
+    path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -1,31 +1,155 @@
-"""Public pages: the list of published articles and the article page."""
+"""Public pages. Views pick a queryset and a template; they never parse,
+render Markdown or write (but for storing a body's HTML on its first read)."""
 
-from django.db.models import Prefetch
+import json
+from datetime import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Prefetch, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import condition
 from django.views.generic import ListView
 
-from .models import Article, Byline
+from . import search
+from .cache import cached_page
+from .importing.parse import plain_text
+from .models import Article, Author, Byline, Category, Tag
+from .rendering import FIGURE_MARKER_RE
+
+PAGE_SIZE = 20
 
 
 class ArticleListView(ListView):
+    """Published articles, newest first, 20 a page."""
+
     template_name = "articles/article_list.html"
-    paginate_by = 20
+    paginate_by = PAGE_SIZE
 
     def get_queryset(self):
         return Article.objects.published().for_listing()
 
 
+home = cached_page(ArticleListView.as_view())
+
+
+@method_decorator(cached_page, name="dispatch")
+class SectionView(ArticleListView):
+    template_name = "articles/section_detail.html"
+
+    def get_queryset(self):
+        self.section = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return super().get_queryset().in_section(self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+@method_decorator(cached_page, name="dispatch")
+class TagView(ArticleListView):
+    template_name = "articles/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().tagged(self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+@method_decorator(cached_page, name="dispatch")
+class AuthorView(ArticleListView):
+    template_name = "articles/author_detail.html"
+
+    def get_queryset(self):
+        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        return super().get_queryset().by_author(self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+@method_decorator(cached_page, name="dispatch")
+class MonthArchiveView(ArticleListView):
+    template_name = "articles/archive_month.html"
+
+    def get_queryset(self):
+        year, month = self.kwargs["year"], self.kwargs.get("month")
+        if not 1 <= year <= 9999 or (month is not None and not 1 <= month <= 12):
+            raise Http404("No such month.")
+        start = timezone.make_aware(datetime(year, month or 1, 1))
+        if month is None or month == 12:
+            end = timezone.make_aware(datetime(year + 1, 1, 1)) if year < 9999 else None
+        else:
+            end = timezone.make_aware(datetime(year, month + 1, 1))
+        articles = super().get_queryset().filter(published_at__gte=start)
+        return articles.filter(published_at__lt=end) if end else articles
+
+    def get_context_data(self, **kwargs):
+        year, month = self.kwargs["year"], self.kwargs.get("month")
+        context = super().get_context_data(year=year, month=month, **kwargs)
+        if month is None:
+            context["months"] = _month_counts(year)
+        return context
+
+
+@cached_page
+def archive_index(request):
+    """Years and months with their article counts."""
+    rows = (
+        Article.objects.published()
+        .annotate(year=ExtractYear("published_at"), month=ExtractMonth("published_at"))
+        .values("year", "month")
+        .annotate(count=Count("pk"))
+        .order_by("-year", "-month")
+    )
+    years: dict[int, dict] = {}
+    for row in rows:
+        entry = years.setdefault(
+            row["year"], {"year": row["year"], "count": 0, "months": []}
+        )
+        entry["count"] += row["count"]
+        entry["months"].append(row)
+    return render(
+        request, "articles/archive_index.html", {"years": list(years.values())}
+    )
+
+
+def _month_counts(year: int) -> list[dict]:
+    return list(
+        Article.objects.published()
+        .filter(published_at__year=year)
+        .annotate(month=ExtractMonth("published_at"))
+        .values("month")
+        .annotate(count=Count("pk"))
+        .order_by("month")
+    )
+
+
+def _article_last_modified(request, number, slug=None):
+    return (
+        Article.objects.filter(Q(pk=number) | Q(legacy_id=number))
+        .aggregate(latest=Max("updated_at"))
+        .get("latest")
+    )
+
+
+@condition(last_modified_func=_article_last_modified)
+@cached_page
 def article_detail(request, number, slug=None):
     """An article at /article/<number>/<slug>/; any other slug redirects there.
 
     The number is the article's primary key, which for imported articles is
     the legacy id of the original site; an imported article that could not
-    keep its legacy id as key is still found by it.
+    keep its legacy id as key is still found by it. Drafts and scheduled
+    articles are 404 to readers and previews for staff.
     """
     articles = Article.objects.select_related("category").prefetch_related(
-        "tags",
-        "figures",
-        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+        "tags", "figures", _bylines()
     )
     if not request.user.is_staff:
         articles = articles.published()
@@ -34,4 +158,119 @@ def article_detail(request, number, slug=None):
         article = get_object_or_404(articles, legacy_id=number)
     if slug != article.url_slug or number != article.pk:
         return redirect(article, permanent=True)
-    return render(request, "articles/article_detail.html", {"article": article})
+    context = {
+        "article": article,
+        "related": _related(article),
+        "json_ld": _json_ld(request, article),
+    }
+    return render(request, "articles/article_detail.html", context)
+
+
+def _bylines():
+    return Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+
+
+def _related(article, count=5):
+    """Published articles sharing the most tags with this one: one query."""
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    if not tag_ids:
+        return []
+    return list(
+        Article.objects.published()
+        .filter(tags__in=tag_ids)
+        .exclude(pk=article.pk)
+        .annotate(shared=Count("tags"))
+        .order_by("-shared", "-published_at")
+        .only("pk", "title", "slug", "published_at")[:count]
+    )
+
+
+_JSON_LD_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def _json_ld(request, article):
+    """The NewsArticle JSON-LD block, safe inside a <script> element."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.dek,
+        "inLanguage": article.language,
+        "mainEntityOfPage": request.build_absolute_uri(article.get_absolute_url()),
+        "author": [
+            {
+                "@type": "Person",
+                "name": byline.author.name,
+                "url": request.build_absolute_uri(byline.author.get_absolute_url()),
+            }
+            for byline in article.bylines.all()
+        ],
+        "publisher": {"@type": "Organization", "name": "眾新聞 Citizen News"},
+    }
+    if article.published_at:
+        data["datePublished"] = article.published_at.isoformat()
+    if article.last_updated_at:
+        data["dateModified"] = article.last_updated_at.isoformat()
+    if article.category_id:
+        data["articleSection"] = article.category.name
+    if article.tags.all():
+        data["keywords"] = [tag.name for tag in article.tags.all()]
+    images = [f.url for f in article.figures.all() if f.url]
+    if images:
+        data["image"] = images[:5]
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_LD_ESCAPES)
+    return mark_safe(text)  # <, > and & are escaped: it cannot close the script
+
+
+@cached_page
+def search_view(request):
+    """/search/?q=: Chinese-aware full-text search over published articles."""
+    text = request.GET.get("q", "").strip()[:200]
+    query = search.parse_query(text)
+    ids = search.search_ids(query) if query else []
+    paginator = Paginator(ids, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    articles = Article.objects.filter(pk__in=list(page.object_list)).for_listing()
+    by_id = {article.pk: article for article in articles.defer(None)}
+    results = []
+    for pk in page.object_list:
+        article = by_id.get(pk)
+        if article is None:
+            continue
+        results.append(
+            {
+                "article": article,
+                "title": search.highlight(article.title, query),
+                "excerpt": search.highlight(
+                    _excerpt_source(article), query, length=160
+                ),
+            }
+        )
+    context = {
+        "q": text,
+        "results": results,
+        "page_obj": page,
+        "paginator": paginator,
+        "count": paginator.count,
+    }
+    return render(request, "articles/search.html", context)
+
+
+def _excerpt_source(article) -> str:
+    body = _plain(article.body)
+    return body if article.dek_repeats_body else f"{_plain(article.dek)} {body}"
+
+
+def _plain(markdown: str) -> str:
+    return plain_text(FIGURE_MARKER_RE.sub(" ", markdown[:5000]))
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        f"Sitemap: {request.build_absolute_uri('/sitemap-news.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

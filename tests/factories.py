@@ -2,7 +2,10 @@
 
 from pathlib import Path
 
-from articles.models import Article, Author, Byline
+from django.utils import timezone
+
+from articles import search
+from articles.models import Article, Author, Byline, Category
 
 FOOTER = (
     "\n\n---\n\n請加入成為眾新聞的月費訂戶，長期支持我們的工作。"
@@ -54,7 +57,16 @@ def make_author(name="林勵", **overrides) -> Author:
     )
 
 
-def make_article(title="測試文章", authors=(), **overrides) -> Article:
+def make_section(name="眾聞") -> Category:
+    return Category.objects.get_or_create(name=name, defaults={"slug": name})[0]
+
+
+def make_article(title="測試文章", authors=(), tags=(), **overrides) -> Article:
+    """A saved article, published now unless told otherwise, and indexed.
+
+    (Tests run inside a transaction that never commits, so the on-commit
+    reindexing of the signals does not happen: index here.)
+    """
     fields = {
         "slug": "測試文章",
         "body": "內文第一段。",
@@ -62,10 +74,11 @@ def make_article(title="測試文章", authors=(), **overrides) -> Article:
     }
     fields.update(overrides)
     if fields["status"] == Article.Status.PUBLISHED and "published_at" not in fields:
-        from django.utils import timezone
-
-        fields["published_at"] = timezone.now()
+        fields["published_at"] = timezone.now() - timezone.timedelta(minutes=1)
     article = Article.objects.create(title=title, **fields)
     for position, author in enumerate(authors):
         Byline.objects.create(article=article, author=author, position=position)
+    if tags:
+        article.tags.add(*tags)
+    search.reindex([article.pk])
     return article

@@ -77,7 +77,7 @@ def test_drafts_are_404_for_readers_and_visible_to_staff(client, admin_client):
 
     assert client.get(article.get_absolute_url()).status_code == 404
     response = admin_client.get(article.get_absolute_url())
-    assert response.status_code == 200 and "尚未發佈" in response.content.decode()
+    assert response.status_code == 200 and "讀者還看不到" in response.content.decode()
 
 
 def test_admin_lists_imported_content(admin_client):

@@ -20,6 +20,7 @@ from django.db.models.functions import Length, Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import search
 from articles.models import (
     Article,
     Author,
@@ -472,6 +473,24 @@ class _Importer:
         Byline.objects.bulk_create(bylines)
         TaggedArticle.objects.bulk_create(tagged)
         Figure.objects.bulk_create(figures)
+        search.index_documents(
+            [
+                search.Document(
+                    ids[item.source_key],
+                    item.title,
+                    "\n".join(
+                        [
+                            *item.tags,
+                            *(b.name for b in item.bylines),
+                            item.category,
+                            item.dek,
+                        ]
+                    ),
+                    item.body,
+                )
+                for item in items
+            ]
+        )
 
     # -- names ---------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
+from articles.cache import bump_generation
 from articles.importing.parse import (
     ParseError,
     find_article_files,
@@ -110,6 +111,8 @@ class Command(BaseCommand):
         finally:
             progress.close()
 
+        if not options["dry_run"]:
+            bump_generation()
         for outcome in report.failed:
             self.stderr.write(f"{outcome.path}: {outcome.reason}")
         if options["verbosity"] >= 2:

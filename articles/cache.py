@@ -1,0 +1,52 @@
+"""Whole-page caching for readers, invalidated whenever content changes.
+
+Every cached page's key holds the current "generation" of the content; any
+change to an article, its figures, tags, bylines or sections bumps it (see
+signals.py; the importer bumps it once per run), so no page outlives a change.
+With a shared cache (Redis) this holds across all app servers. Staff and
+other signed-in users always get fresh pages.
+"""
+
+import hashlib
+from functools import wraps
+
+from django.core.cache import cache
+
+GENERATION_KEY = "newsroom:content-generation"
+PAGE_TIMEOUT = 60 * 60
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        value = cache.get(GENERATION_KEY, 1)
+    return value
+
+
+def bump_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not set yet (or evicted)
+        cache.set(GENERATION_KEY, 2, timeout=None)
+
+
+def cached_page(view):
+    """Cache a GET/HEAD response for anonymous readers until content changes."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"newsroom:page:{generation()}:{path}"
+        response = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if response.status_code == 200 and not response.streaming:
+                cache.set(key, response, PAGE_TIMEOUT)
+        return response
+
+    return wrapper

@@ -1,0 +1,131 @@
+"""RSS 2.0 and Atom feeds: the site, and each section, tag and author."""
+
+import re
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from .models import Article, Author, Byline, Category, Tag
+
+# Characters XML 1.0 forbids; the archive's text has some, and one would make
+# the whole feed unreadable.
+_XML_FORBIDDEN_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _XML_FORBIDDEN_RE.sub("", text or "")
+
+
+class ArticleFeed(Feed):
+    """The latest 20 published articles; subclasses narrow the selection."""
+
+    feed_type = Rss201rev2Feed
+    title = "眾新聞檔案"
+    description = "眾新聞（2016–2022）文章存檔：最新文章"
+    language = "zh-Hant"
+
+    def link(self, obj=None):
+        return reverse("articles:list")
+
+    def selection(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj=None):
+        return (
+            self.selection(obj)
+            .select_related("category")
+            .prefetch_related(
+                "tags",
+                Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            )
+            .defer("body", "body_html")
+            .order_by("-published_at", "-pk")[:20]
+        )
+
+    def item_title(self, item):
+        return xml_safe(item.title)
+
+    def item_description(self, item):
+        return xml_safe(item.dek)
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return xml_safe("、".join(b.author.name for b in item.bylines.all())) or None
+
+    def item_categories(self, item):
+        return [xml_safe(tag.name) for tag in item.tags.all()]
+
+    def item_guid(self, item):
+        return f"article:{item.pk}"
+
+    item_guid_is_permalink = False
+
+
+class AtomMixin:
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj=None):
+        return self.description(obj) if callable(self.description) else self.description
+
+
+class SiteAtomFeed(AtomMixin, ArticleFeed):
+    pass
+
+
+class SectionFeed(ArticleFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Category, slug=slug)
+
+    def title(self, obj):
+        return xml_safe(f"眾新聞檔案：{obj.name}")
+
+    def description(self, obj):
+        return xml_safe(f"{obj.name}的最新文章")
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def selection(self, obj):
+        return Article.objects.published().in_section(obj)
+
+
+class TagFeed(SectionFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj):
+        return xml_safe(f"眾新聞檔案：#{obj.name}")
+
+    def selection(self, obj):
+        return Article.objects.published().tagged(obj)
+
+
+class AuthorFeed(SectionFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def description(self, obj):
+        return xml_safe(f"{obj.name}的最新文章")
+
+    def selection(self, obj):
+        return Article.objects.published().by_author(obj)
+
+
+class SectionAtomFeed(AtomMixin, SectionFeed):
+    pass
+
+
+class TagAtomFeed(AtomMixin, TagFeed):
+    pass
+
+
+class AuthorAtomFeed(AtomMixin, AuthorFeed):
+    pass

@@ -1,0 +1,309 @@
+"""Chinese-aware full-text search on PostgreSQL (GIN) and SQLite (FTS5).
+
+Chinese has no spaces between words and most words are two characters, so
+text is indexed as terms this module makes itself, the same way for documents
+and queries:
+
+* Han characters are folded to one script (Traditional and Simplified become
+  Simplified, character by character, with OpenCC's tables) so that 杨洁篪
+  finds 楊潔篪; the stored text is never changed;
+* each run of Han characters gives its single characters and its bigrams
+  (特首 -> 特, 首, 特首);
+* Latin letters and digits give lower-cased words.
+
+A query must match every one of its terms: the bigrams of each Han run (so
+特首 must appear as a pair), a lone character for a one-character run, and
+each word (as a prefix, so "blink" finds "Blinken").
+
+The index lives in `articles_searchindex`, a table of its own made by a
+migration for each database: a `tsvector` with a GIN index on PostgreSQL,
+built from a tsvector literal so no text-search parser or locale is involved,
+and an FTS5 table on SQLite. Headline terms weigh most, then tags, bylines and
+the dek, then the body.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+TABLE = "articles_searchindex"
+MAX_QUERY_TERMS = 32
+MAX_POSITION = 16383  # PostgreSQL's limit for a tsvector position
+
+_converter = opencc.OpenCC("t2s")
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_TOKEN_RE = re.compile(rf"[{_HAN}]+|[0-9a-z\u00c0-\u024f]+")
+_HAN_RE = re.compile(rf"[{_HAN}]")
+
+
+@lru_cache(maxsize=100_000)
+def _fold_char(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char).lower()
+    if len(folded) != 1:  # ligatures and the like: keep the character
+        folded = char.lower() if len(char.lower()) == 1 else char
+    if _HAN_RE.match(folded):
+        simplified = _converter.convert(folded)
+        if len(simplified) == 1:
+            folded = simplified
+    return folded
+
+
+def fold(text: str) -> str:
+    """Lower case, NFKC width folding and Simplified script, character by
+    character: position i of the result stands for position i of the input
+    (highlighting relies on it)."""
+    return "".join(map(_fold_char, text))
+
+
+def _runs(text: str) -> list[str]:
+    return _TOKEN_RE.findall(fold(text))
+
+
+def document_terms(text: str) -> list[str]:
+    """Index terms of a text, in order of first appearance, without repeats."""
+    terms: dict[str, None] = {}
+    for run in _runs(text):
+        if _HAN_RE.match(run):
+            for i, char in enumerate(run):
+                terms[char] = None
+                if i + 1 < len(run):
+                    terms[run[i : i + 2]] = None
+        else:
+            terms[run] = None
+    return list(terms)
+
+
+@dataclass(frozen=True)
+class Query:
+    han_terms: tuple[str, ...]  # exact terms: bigrams, or single characters
+    words: tuple[str, ...]  # Latin words, matched as prefixes
+    runs: tuple[str, ...]  # the folded runs, for highlighting
+
+    def __bool__(self) -> bool:
+        return bool(self.han_terms or self.words)
+
+
+def parse_query(text: str) -> Query:
+    han: dict[str, None] = {}
+    words: dict[str, None] = {}
+    runs = _runs(text[:200])
+    for run in runs:
+        if _HAN_RE.match(run):
+            if len(run) == 1:
+                han[run] = None
+            for i in range(len(run) - 1):
+                han[run[i : i + 2]] = None
+        else:
+            words[run] = None
+    return Query(
+        han_terms=tuple(han)[:MAX_QUERY_TERMS],
+        words=tuple(words)[: MAX_QUERY_TERMS // 2],
+        runs=tuple(runs),
+    )
+
+
+@dataclass(frozen=True)
+class Document:
+    article_id: int
+    title: str
+    meta: str  # tags, bylines, dek, section
+    body: str
+
+
+# --- writing the index ----------------------------------------------------
+
+
+def _tsvector_literal(doc: Document) -> str:
+    """A tsvector literal: each term once, at its first position, with the
+    weight of the most important field it appears in (A title, B meta, D body)."""
+    weights: dict[str, str] = {}
+    for weight, text in (("A", doc.title), ("B", doc.meta), ("D", doc.body)):
+        for term in document_terms(text):
+            weights.setdefault(term, weight)
+    parts = []
+    for position, (term, weight) in enumerate(weights.items(), start=1):
+        quoted = term.replace("\\", "\\\\").replace("'", "''")
+        parts.append(f"'{quoted}':{min(position, MAX_POSITION)}{weight}")
+    return " ".join(parts)
+
+
+def index_documents(docs: Sequence[Document]) -> None:
+    """Add or replace these articles in the search index (one batch)."""
+    if not docs:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (article_id, document) VALUES (%s, %s::tsvector) "
+                "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document",
+                [(doc.article_id, _tsvector_literal(doc)) for doc in docs],
+            )
+        else:
+            ids = [doc.article_id for doc in docs]
+            cursor.execute(
+                f"DELETE FROM {TABLE} WHERE rowid IN ({','.join(['%s'] * len(ids))})",
+                ids,
+            )
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (rowid, title, meta, body) VALUES (%s, %s, %s, %s)",
+                [
+                    (
+                        doc.article_id,
+                        " ".join(document_terms(doc.title)),
+                        " ".join(document_terms(doc.meta)),
+                        " ".join(document_terms(doc.body)),
+                    )
+                    for doc in docs
+                ],
+            )
+
+
+def remove_documents(article_ids: Iterable[int]) -> None:
+    ids = list(article_ids)
+    if not ids:
+        return
+    column = "article_id" if connection.vendor == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {TABLE} WHERE {column} IN ({','.join(['%s'] * len(ids))})",
+            ids,
+        )
+
+
+def documents_for(article_ids: Iterable[int]) -> list[Document]:
+    """Index documents of saved articles, read in three queries."""
+    from articles.models import Article
+
+    articles = (
+        Article.objects.filter(pk__in=list(article_ids))
+        .select_related("category")
+        .prefetch_related("tags", "bylines__author")
+    )
+    return [document_of(article) for article in articles]
+
+
+def document_of(article) -> Document:
+    meta = [tag.name for tag in article.tags.all()]
+    meta += [byline.author.name for byline in article.bylines.all()]
+    if article.category_id:
+        meta.append(article.category.name)
+    meta.append(article.dek)
+    return Document(article.pk, article.title, "\n".join(meta), article.body)
+
+
+def reindex(article_ids: Iterable[int]) -> None:
+    ids = list(article_ids)
+    docs = documents_for(ids)
+    remove_documents(set(ids) - {doc.article_id for doc in docs})
+    index_documents(docs)
+
+
+# --- searching -------------------------------------------------------------
+
+
+def search_ids(query: Query, *, limit: int = 1000) -> list[int]:
+    """Ids of published articles matching every term, best first.
+
+    Headline matches rank above matches in tags, bylines and the dek, which
+    rank above body matches; newer articles win ties.
+    """
+    if not query:
+        return []
+    if connection.vendor == "postgresql":
+        sql, params = _postgres_sql(query, limit)
+    else:
+        sql, params = _sqlite_sql(query, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+_PUBLISHED = "a.status = 'published' AND a.published_at <= %s"
+
+
+def _postgres_sql(query: Query, limit: int) -> tuple[str, list]:
+    from django.utils import timezone
+
+    def quote(term: str) -> str:
+        return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    tsquery = " & ".join(
+        [quote(t) for t in query.han_terms] + [quote(w) + ":*" for w in query.words]
+    )
+    sql = (
+        f"SELECT s.article_id FROM {TABLE} s JOIN articles_article a ON a.id = s.article_id "
+        f"WHERE s.document @@ %s::tsquery AND {_PUBLISHED} "
+        "ORDER BY ts_rank('{0.05, 0.1, 0.4, 1.0}', s.document, %s::tsquery) DESC, "
+        "a.published_at DESC, a.id DESC LIMIT %s"
+    )
+    return sql, [tsquery, timezone.now(), tsquery, limit]
+
+
+def _sqlite_sql(query: Query, limit: int) -> tuple[str, list]:
+    from django.utils import timezone
+
+    def quote(term: str) -> str:
+        return '"' + term.replace('"', '""') + '"'
+
+    match = " AND ".join(
+        [quote(t) for t in query.han_terms] + [quote(w) + "*" for w in query.words]
+    )
+    sql = (
+        f"SELECT s.rowid FROM {TABLE} s JOIN articles_article a ON a.id = s.rowid "
+        f"WHERE {TABLE} MATCH %s AND {_PUBLISHED} "
+        f"ORDER BY bm25({TABLE}, 20.0, 4.0, 1.0), a.published_at DESC, a.id DESC LIMIT %s"
+    )
+    return sql, [match, timezone.now(), limit]
+
+
+# --- highlighting ------------------------------------------------------------
+
+
+def highlight(text: str, query: Query, *, length: int | None = None) -> SafeString:
+    """Escaped text with the query's runs in <mark>; cut to an excerpt around
+    the first match when `length` is given."""
+    folded = fold(text)
+    spans = []
+    for run in sorted(set(query.runs), key=len, reverse=True):
+        start = folded.find(run)
+        while start != -1:
+            spans.append((start, start + len(run)))
+            start = folded.find(run, start + len(run))
+    spans = _merge(spans)
+    window_start, window_end = 0, len(text)
+    if length is not None and len(text) > length:
+        first = spans[0][0] if spans else 0
+        window_start = max(0, first - length // 4)
+        window_end = min(len(text), window_start + length)
+    pieces = ["…" if window_start > 0 else ""]
+    cursor = window_start
+    for start, end in spans:
+        if end <= window_start or start >= window_end:
+            continue
+        start, end = max(start, window_start), min(end, window_end)
+        pieces.append(escape(text[cursor:start]))
+        pieces.append(f"<mark>{escape(text[start:end])}</mark>")
+        cursor = end
+    pieces.append(escape(text[cursor:window_end]))
+    if window_end < len(text):
+        pieces.append("…")
+    return mark_safe("".join(pieces))  # every piece of text above is escaped
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,65 @@
+"""Keep the search index and the page cache in step with edits.
+
+The importer writes in bulk (no signals): it indexes its own batches and bumps
+the cache generation once per run. These receivers cover every other write:
+the admin, the shell, other code.
+"""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from . import search
+from .cache import bump_generation
+from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
+
+
+def _reindex_later(article_id):
+    if article_id is not None:
+        transaction.on_commit(lambda: search.reindex([article_id]))
+
+
+@receiver(post_save, sender=Article)
+def article_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _reindex_later(instance.pk)
+    transaction.on_commit(bump_generation)
+
+
+@receiver(post_delete, sender=Article)
+def article_deleted(sender, instance, **kwargs):
+    search.remove_documents([instance.pk])
+    transaction.on_commit(bump_generation)
+
+
+@receiver([post_save, post_delete], sender=Byline)
+@receiver([post_save, post_delete], sender=TaggedArticle)
+def link_changed(sender, instance, **kwargs):
+    article_id = getattr(instance, "article_id", None) or getattr(
+        instance, "content_object_id", None
+    )
+    _reindex_later(article_id)
+    transaction.on_commit(bump_generation)
+
+
+@receiver(m2m_changed, sender=Article.tags.through)
+def tags_changed(sender, instance, action, pk_set=None, **kwargs):
+    if action.startswith("post_"):
+        if isinstance(instance, Article):
+            _reindex_later(instance.pk)
+        transaction.on_commit(bump_generation)
+
+
+@receiver([post_save, post_delete], sender=Figure)
+def figure_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        # The stored body HTML shows the figure: render it again on next read.
+        Article.objects.filter(pk=instance.article_id).update(body_html="")
+    transaction.on_commit(bump_generation)
+
+
+@receiver([post_save, post_delete], sender=Author)
+@receiver([post_save, post_delete], sender=Category)
+@receiver([post_save, post_delete], sender=Tag)
+def content_changed(sender, **kwargs):
+    transaction.on_commit(bump_generation)

@@ -1,0 +1,208 @@
+"""The reading site in a real browser: a reader's path through it, console
+errors, the phone layout and keyboard use.
+
+Runs headless Debian Chromium (CHROMIUM, default /usr/bin/chromium) through
+Playwright, which must never download a browser of its own; without that
+executable every test here is skipped. Screenshots go to ARTIFACTS_DIR
+(default artifacts/browser/ in the project).
+"""
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Category
+from tests.factories import make_article, make_author
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TIMEOUT_MS = 5_000
+LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 4
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def artifacts():
+    default = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+    directory = Path(os.environ.get("ARTIFACTS_DIR", default))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    # Playwright's sync API keeps an event loop in this thread, and Django then
+    # refuses ORM calls "from an async context"; only these tests need the
+    # escape hatch, so it is set per test rather than for the whole session.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-HK")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def site():
+    """Three published articles, newest first; no figures (no network here,
+    and the live server does not serve media)."""
+    now = timezone.now()
+    section = Category.objects.create(name="眾聞", slug="眾聞")
+    reporter = make_author("林勵")
+    summit = make_article(
+        "中美高層會談結束　雙方形容對話坦率",
+        slug="中美高層會談結束",
+        dek="中美在阿拉斯加的三場高層會談結束。",
+        body="中美在阿拉斯加的三場高層會談結束，雙方沒有發表聯合聲明，形容對話坦率。",
+        category=section,
+        authors=[reporter],
+        published_at=now - timedelta(hours=1),
+    )
+    summit.tags.add("中美關係", "中美會晤")
+    question_time = make_article(
+        "立法會答問大會　議員追問房屋政策",
+        slug="立法會答問大會",
+        body="特首今日出席立法會答問大會，回應議員有關公營房屋供應的提問。",
+        category=section,
+        authors=[reporter],
+        published_at=now - timedelta(days=1),
+    )
+    question_time.tags.add("立法會")
+    make_article(
+        "天文台發出強烈季候風信號",
+        slug="強烈季候風信號",
+        body="天文台表示，強烈季候風正影響廣東沿岸。",
+        published_at=now - timedelta(days=40),
+    )
+    return {
+        "section": section,
+        "reporter": reporter,
+        "summit": summit,
+        "question_time": question_time,
+    }
+
+
+def test_reader_goes_from_home_to_article_to_tag_to_search(
+    live_server, page, site, artifacts
+):
+    summit, question_time = site["summit"], site["question_time"]
+    expect = sync_api.expect
+
+    page.goto(live_server.url + "/")
+    headline = page.locator(".teaser h2 a").first
+    expect(headline).to_have_text(summit.title)
+    expect(headline).to_be_visible()
+    page.screenshot(path=artifacts / "01-home.png", full_page=True)
+
+    headline.click()
+    expect(page).to_have_url(re.compile(rf"/article/{summit.pk}/"))
+    expect(page.locator("article h1")).to_have_text(summit.title)
+    expect(page.locator("article a[rel=author]")).to_have_text("林勵")
+    expect(page.locator("article .meta time").first).to_have_attribute(
+        "datetime", re.compile(r"^\d{4}-\d\d-\d\dT")
+    )
+    page.screenshot(path=artifacts / "02-article.png", full_page=True)
+
+    page.get_by_role("link", name="#中美關係").click()
+    expect(page.locator("h1")).to_have_text("#中美關係")
+    expect(page.locator("main")).to_contain_text("1 篇文章")
+    expect(page.locator(".teaser h2 a")).to_have_text([summit.title])
+    page.screenshot(path=artifacts / "03-tag.png", full_page=True)
+
+    search_box = page.locator("header input[name=q]")
+    search_box.fill("特首")
+    search_box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q="))
+    expect(page.locator(".teaser h2 a")).to_have_text([question_time.title])
+    expect(page.locator(".teaser mark").first).to_have_text("特首")
+    page.screenshot(path=artifacts / "04-search.png", full_page=True)
+
+
+def test_pages_have_no_console_errors(live_server, page, site):
+    errors = []
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"{page.url}: console: {message.text}")
+            if message.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    paths = [
+        "/",
+        site["summit"].get_absolute_url(),
+        "/tag/中美關係/",
+        site["section"].get_absolute_url(),
+        "/archive/",
+        "/search/?q=特首",
+    ]
+
+    for path in paths:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, f"{path}: HTTP {response.status}"
+        page.wait_for_load_state("load")
+
+    assert errors == [], "\n".join(errors)
+
+
+def test_phone_layout_has_no_horizontal_scroll(live_server, page, site, artifacts):
+    long_one = make_article(
+        "超長標題測試：" + LONG_WORD,
+        slug="超長標題測試",
+        body=f"一段沒有空格的英文長字：{LONG_WORD}。\n\n第二段。",
+        category=site["section"],
+        authors=[site["reporter"]],
+    )
+    page.set_viewport_size({"width": 375, "height": 740})
+    overflow = "document.documentElement.scrollWidth - window.innerWidth"
+
+    page.goto(live_server.url + "/")
+    home_overflow = page.evaluate(overflow)
+    page.goto(live_server.url + long_one.get_absolute_url())
+    page.screenshot(path=artifacts / "05-phone-article.png", full_page=True)
+    article_overflow = page.evaluate(overflow)
+
+    assert home_overflow <= 0, f"home page scrolls sideways by {home_overflow}px"
+    assert article_overflow <= 0, f"article scrolls sideways by {article_overflow}px"
+
+
+def test_keyboard_user_can_skip_to_content_and_search(live_server, page, site):
+    page.goto(live_server.url + "/")
+
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "[document.activeElement.className, document.activeElement.textContent]"
+    )
+    assert focused == ["skip", "跳到內容"]
+
+    for _ in range(30):
+        if page.evaluate("document.activeElement.name") == "q":
+            break
+        page.keyboard.press("Tab")
+    else:
+        pytest.fail("30 Tab presses never reached the search box")
+    page.keyboard.type("特首")
+    page.keyboard.press("Enter")
+
+    sync_api.expect(page).to_have_url(re.compile(r"/search/\?q="))
+    sync_api.expect(page.locator(".teaser h2 a")).to_have_text(
+        [site["question_time"].title]
+    )
