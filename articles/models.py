@@ -9,6 +9,11 @@ from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 
+def is_web_url(value: str) -> bool:
+    """An http(s) URL: the only kind of stored URL a page may link or load."""
+    return value.strip().lower().startswith(("http://", "https://"))
+
+
 class Author(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
@@ -305,4 +310,7 @@ class Figure(models.Model):
 
     @property
     def url(self) -> str:
-        return self.image.url if self.image else self.source_url
+        """Where the image is: the upload, else the source URL if it is web."""
+        if self.image:
+            return self.image.url
+        return self.source_url if is_web_url(self.source_url) else ""

@@ -179,6 +179,11 @@ def remove_documents(article_ids: Iterable[int]) -> None:
         )
 
 
+def clear_index() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE}")
+
+
 def documents_for(article_ids: Iterable[int]) -> list[Document]:
     """Index documents of saved articles, read in three queries."""
     from articles.models import Article

@@ -24,6 +24,11 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 5_000
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 4
+LONG_URL = (
+    "https://web.archive.org/web/20210801183306/https://www.hkcnews.com/article/39492/"
+    + "中美高層會談結束-雙方形容對話坦率" * 3
+)
+OVERFLOW_JS = "document.documentElement.scrollWidth - window.innerWidth"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,18 +41,22 @@ def artifacts():
     return directory
 
 
-@pytest.fixture
-def browser(monkeypatch):
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module; each test gets a fresh context."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     # Playwright's sync API keeps an event loop in this thread, and Django then
-    # refuses ORM calls "from an async context"; only these tests need the
-    # escape hatch, so it is set per test rather than for the whole session.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+    # refuses ORM calls "from an async context" (test data, the flush after each
+    # test). Only this module needs the escape hatch: it is not set globally.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=LAUNCH_ARGS
+            )
+            yield browser
+            browser.close()
 
 
 @pytest.fixture
@@ -137,14 +146,12 @@ def test_reader_goes_from_home_to_article_to_tag_to_search(
 
 def test_pages_have_no_console_errors(live_server, page, site):
     errors = []
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(f"{page.url}: console: {message.text}")
-            if message.type == "error"
-            else None
-        ),
-    )
+
+    def on_console(message):
+        if message.type == "error":
+            errors.append(f"{page.url}: console: {message.text} {message.location}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     paths = [
         "/",
@@ -158,27 +165,37 @@ def test_pages_have_no_console_errors(live_server, page, site):
     for path in paths:
         response = page.goto(live_server.url + path)
         assert response.status == 200, f"{path}: HTTP {response.status}"
-        page.wait_for_load_state("load")
 
     assert errors == [], "\n".join(errors)
+
+
+def test_browser_finds_the_site_icon(live_server, page, site):
+    page.goto(live_server.url + "/")
+    icon = page.evaluate(
+        "document.querySelector('link[rel~=icon]')?.href"
+        " ?? new URL('/favicon.ico', location.href).href"
+    )
+
+    if not icon.startswith("data:"):
+        response = page.request.get(icon)
+        assert response.ok, f"{icon}: HTTP {response.status}"
 
 
 def test_phone_layout_has_no_horizontal_scroll(live_server, page, site, artifacts):
     long_one = make_article(
         "超長標題測試：" + LONG_WORD,
         slug="超長標題測試",
-        body=f"一段沒有空格的英文長字：{LONG_WORD}。\n\n第二段。",
+        body=f"一段沒有空格的英文長字：{LONG_WORD}。\n\n原文：{LONG_URL}\n\n第二段。",
         category=site["section"],
         authors=[site["reporter"]],
     )
     page.set_viewport_size({"width": 375, "height": 740})
-    overflow = "document.documentElement.scrollWidth - window.innerWidth"
 
     page.goto(live_server.url + "/")
-    home_overflow = page.evaluate(overflow)
+    home_overflow = page.evaluate(OVERFLOW_JS)
     page.goto(live_server.url + long_one.get_absolute_url())
     page.screenshot(path=artifacts / "05-phone-article.png", full_page=True)
-    article_overflow = page.evaluate(overflow)
+    article_overflow = page.evaluate(OVERFLOW_JS)
 
     assert home_overflow <= 0, f"home page scrolls sideways by {home_overflow}px"
     assert article_overflow <= 0, f"article scrolls sideways by {article_overflow}px"
@@ -192,6 +209,7 @@ def test_keyboard_user_can_skip_to_content_and_search(live_server, page, site):
         "[document.activeElement.className, document.activeElement.textContent]"
     )
     assert focused == ["skip", "跳到內容"]
+    sync_api.expect(page.locator("a.skip")).to_be_in_viewport()
 
     for _ in range(30):
         if page.evaluate("document.activeElement.name") == "q":

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles.models import Article
-from articles.search import reindex
+from articles.search import clear_index, reindex
 
 
 class Command(BaseCommand):
@@ -14,6 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+        with transaction.atomic():
+            clear_index()
         for start in range(0, len(ids), 500):
             with transaction.atomic():
                 reindex(ids[start : start + 500])

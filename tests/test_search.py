@@ -1,0 +1,196 @@
+"""Chinese-aware search: terms, ranking, highlighting, and the index on both databases."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from articles import search
+from articles.models import Article
+from tests.factories import make_article, make_author
+
+# --- terms (no database) ----------------------------------------------------
+
+
+def test_fold_maps_traditional_to_simplified_and_keeps_length():
+    assert search.fold("楊潔篪 ＡＢＣ Blinken") == "杨洁篪 abc blinken"
+    text = "中美關係ﬁ①"
+    assert len(search.fold(text)) == len(text)
+
+
+def test_document_terms_are_characters_bigrams_and_words():
+    assert search.document_terms("中美關係 Blinken 2021年") == [
+        "中", "中美", "美", "美关", "关", "关系", "系", "blinken", "2021", "年",
+    ]  # fmt: skip
+
+
+def test_query_needs_the_bigrams_of_each_run_and_the_words():
+    query = search.parse_query("特首 楊潔篪 Blink")
+    assert query.han_terms == ("特首", "杨洁", "洁篪")
+    assert query.words == ("blink",)
+    assert search.parse_query("港").han_terms == ("港",)
+    assert not search.parse_query("  ！？ ")
+
+
+def test_highlight_marks_matches_in_either_script_and_escapes_the_rest():
+    query = search.parse_query("杨洁篪")
+    html = search.highlight("<b>中方</b>楊潔篪表示", query)
+    assert html == "&lt;b&gt;中方&lt;/b&gt;<mark>楊潔篪</mark>表示"
+
+
+def test_highlight_cuts_an_excerpt_around_the_first_match():
+    text = "甲" * 300 + "特首" + "乙" * 300
+    html = search.highlight(text, search.parse_query("特首"), length=100)
+    assert html.startswith("…") and html.endswith("…")
+    assert "<mark>特首</mark>" in html
+    assert len(html) < 140
+
+
+# --- the index -----------------------------------------------------------------
+
+pytestmark_db = pytest.mark.django_db
+
+
+def ids(text):
+    return search.search_ids(search.parse_query(text))
+
+
+@pytestmark_db
+def test_two_character_query_matches_the_pair_not_the_characters_apart():
+    pair = make_article("特首出席活動", slug="a", body="行政長官今日出席。")
+    apart = make_article("特別安排", slug="b", body="首先要說明的是。")
+
+    assert ids("特首") == [pair.pk]
+    assert set(ids("特")) == {pair.pk, apart.pk}
+
+
+@pytestmark_db
+def test_simplified_query_finds_traditional_text_and_back():
+    trad = make_article("中美會談", slug="a", body="中方代表楊潔篪表示。")
+    simp = make_article("其他報道", slug="b", body="外交官杨洁篪会见记者。")
+
+    assert set(ids("杨洁篪")) == {trad.pk, simp.pk}
+    assert set(ids("楊潔篪")) == {trad.pk, simp.pk}
+
+
+@pytestmark_db
+def test_headline_matches_rank_above_body_matches():
+    now = timezone.now()
+    in_body = make_article(
+        "經濟新聞",
+        slug="a",
+        body="文中提到特首。",
+        published_at=now - timedelta(hours=1),
+    )
+    in_title = make_article(
+        "特首回應", slug="b", body="其他內容。", published_at=now - timedelta(days=300)
+    )
+
+    assert ids("特首") == [in_title.pk, in_body.pk]
+
+
+@pytestmark_db
+def test_tags_bylines_and_latin_words_are_searchable():
+    author = make_author("林勵")
+    article = make_article(
+        "會談結束", authors=[author], tags=["中美關係"], body="Antony Blinken said."
+    )
+
+    assert ids("中美關係") == [article.pk]
+    assert ids("林勵") == [article.pk]
+    assert ids("blink") == [article.pk]
+    assert ids("blinken 會談") == [article.pk]
+    assert ids("blinken 特首") == []
+
+
+@pytestmark_db
+def test_drafts_and_scheduled_articles_are_not_found():
+    make_article("特首草稿", slug="a", status=Article.Status.DRAFT, published_at=None)
+    make_article("特首排期", slug="b", published_at=timezone.now() + timedelta(days=1))
+    public = make_article("特首公開", slug="c")
+
+    assert ids("特首") == [public.pk]
+
+
+@pytestmark_db
+def test_edits_and_deletes_reach_the_index(django_capture_on_commit_callbacks):
+    article = make_article("原來標題", slug="a")
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "特首新標題"
+        article.save()
+    assert ids("特首") == [article.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.delete()
+    assert ids("特首") == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM articles_searchindex")
+        assert cursor.fetchone()[0] == 0
+
+
+@pytestmark_db
+def test_imported_articles_are_indexed(tmp_path):
+    from django.core.management import call_command
+
+    from tests.factories import write_article
+
+    write_article(
+        tmp_path, body="文中提到特首的發言。", author="記者林勵", tags=("選舉",)
+    )
+    call_command("import_seeds", str(tmp_path), stdout=open("/dev/null", "w"))
+
+    assert ids("特首") == [39492]
+    assert ids("選舉 林勵") == [39492]
+
+
+@pytestmark_db
+def test_search_page_highlights_and_paginates(client):
+    for n in range(25):
+        make_article(f"特首消息{n}", slug=f"a{n}")
+    make_article("無關", slug="z")
+
+    page1 = client.get("/search/", {"q": "特首"}).content.decode()
+    page2 = client.get("/search/", {"q": "特首", "page": 2}).content.decode()
+
+    assert "找到 25 篇文章" in page1
+    assert page1.count('<section class="teaser">') == 20
+    assert page2.count('<section class="teaser">') == 5
+    assert "<mark>特首</mark>" in page1
+    assert "q=%E7%89%B9%E9%A6%96&amp;page=2" in page1
+
+
+@pytestmark_db
+def test_search_page_escapes_the_query(client):
+    html = client.get("/search/", {"q": "<script>alert(1)</script>"}).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytestmark_db
+def test_search_page_queries_do_not_grow_with_results(
+    client, django_assert_max_num_queries
+):
+    author = make_author()
+    for n in range(20):
+        make_article(
+            f"特首{n}", slug=f"a{n}", authors=[author], tags=["甲", "乙", "丙"]
+        )
+
+    with django_assert_max_num_queries(6):
+        assert client.get("/search/", {"q": "特首"}).status_code == 200
+
+
+@pytestmark_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN is PostgreSQL's")
+def test_postgres_search_uses_the_gin_index():
+    make_article("特首", slug="a")
+    sql, params = search._postgres_sql(search.parse_query("特首"), 20)
+    with connection.cursor() as cursor:
+        # A table of one row is best scanned whole; make the planner show
+        # that the GIN index can serve the query.
+        for setting in ("enable_seqscan", "enable_indexscan", "enable_nestloop"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "articles_searchindex_document_gin" in plan

@@ -1,0 +1,353 @@
+"""The public reading site: pages, safety, feeds, sitemaps, caching, query bounds."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, Byline, Figure
+from tests.factories import make_article, make_author, make_section
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, url, **kwargs):
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+def rich_article(n=0, *, tags=3, figures=2, authors=2, **overrides):
+    """A published article with a section, bylines, tags and figures."""
+    section = make_section()
+    people = [
+        make_author(f"作者{n}-{i}", slug=f"author-{n}-{i}") for i in range(authors)
+    ]
+    body = "第一段。\n\n" + "\n\n".join(f"[[figure:{i + 1}]]" for i in range(figures))
+    fields = {"slug": f"article-{n}", "body": body, "category": section, "dek": "摘要"}
+    fields.update(overrides)
+    article = make_article(
+        f"文章{n}", authors=people, tags=[f"標籤{i}" for i in range(tags)], **fields
+    )
+    for i in range(figures):
+        Figure.objects.create(
+            article=article,
+            position=i + 1,
+            source_url=f"https://example.org/{n}-{i}.jpg",
+            caption=f"圖說{i}",
+            credit="林勵攝",
+            alt=f"替代文字{i}",
+            width=800,
+            height=600,
+        )
+    return article
+
+
+class _Markup(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in {"iframe", "object", "embed"}:
+            self.found.append(tag)
+        if tag == "script" and attrs.get("type") != "application/ld+json":
+            self.found.append("script")
+        for name, value in attrs.items():
+            if name.startswith("on"):
+                self.found.append(f"{tag} {name}")
+            if name in {"href", "src"} and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
+                self.found.append(f"{tag} {name}={value}")
+
+
+def dangerous_markup(html: str) -> list[str]:
+    """Script, event handlers, javascript: URLs and frames in real markup."""
+    parser = _Markup()
+    parser.feed(html)
+    return parser.found
+
+
+# --- pages -------------------------------------------------------------------------
+
+
+def test_article_page_shows_everything_a_reader_needs(client):
+    article = rich_article(
+        language="en",
+        original_url="https://www.hkcnews.com/article/1/x",
+        archive_url="https://web.archive.org/web/2021/https://www.hkcnews.com/article/1/x",
+    )
+    other = make_article("同標籤的另一篇", slug="other", tags=["標籤0", "標籤1"])
+
+    html = page(client, article.get_absolute_url())
+
+    assert '<html lang="en">' in html
+    assert (
+        f'<link rel="canonical" href="http://testserver{article.get_absolute_url()}">'
+        in html
+    )
+    assert '<a href="/author/author-0-0/" rel="author">作者0-0</a>' in html
+    assert '<time datetime="' in html
+    assert (
+        '<img src="https://example.org/0-0.jpg" alt="替代文字0" width="800" '
+        'height="600" loading="lazy">'
+    ) in html
+    assert '<figcaption>圖說0 <span class="credit">林勵攝</span></figcaption>' in html
+    assert f'href="{quote("/tag/標籤0/")}"' in html or 'href="/tag/標籤0/"' in html
+    assert other.title in html  # related by shared tags
+    assert "https://web.archive.org/web/2021/" in html and "眾新聞原文" in html
+    assert '<meta property="og:title" content="文章0">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+def test_json_ld_names_every_author_and_cannot_break_out_of_its_script(client):
+    article = rich_article()
+    Article.objects.filter(pk=article.pk).update(
+        title="標題</script><script>alert(1)</script>"
+    )
+
+    html = page(client, article.get_absolute_url())
+
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(block.group(1))
+    assert data["@type"] == "NewsArticle"
+    assert [a["name"] for a in data["author"]] == ["作者0-0", "作者0-1"]
+    assert data["headline"] == "標題</script><script>alert(1)</script>"
+    assert "<script>alert(1)" not in html
+
+
+def test_stored_content_cannot_run_script_anywhere(client):
+    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    author = make_author(f"作者{evil}", slug="evil")
+    article = make_article(
+        f"標題{evil}",
+        slug="evil",
+        dek=f"摘要{evil}",
+        original_url="javascript:alert(6)",
+        authors=[author],
+        tags=[f"tag{evil}"],
+        body=(
+            f"內文 {evil}\n\n[連結](javascript:alert(3))\n\n"
+            '<iframe src="https://evil.example/"></iframe>\n\n'
+            '<a href="javascript:alert(4)">a</a>\n\n[[figure:1]]'
+        ),
+    )
+    Figure.objects.create(
+        article=article, position=1, source_url="javascript:alert(5)", caption=evil
+    )
+
+    for url in [article.get_absolute_url(), "/", "/author/evil/", "/search/?q=標題"]:
+        assert dangerous_markup(page(client, url)) == [], url
+
+
+def test_section_tag_author_and_archive_pages_list_with_counts(client):
+    article = rich_article(
+        published_at=timezone.make_aware(timezone.datetime(2021, 3, 20))
+    )
+    make_article("草稿", slug="draft", status=Article.Status.DRAFT, published_at=None)
+
+    for url in [
+        article.category.get_absolute_url(),
+        "/tag/標籤0/",
+        "/author/author-0-0/",
+        "/archive/2021/",
+        "/archive/2021/3/",
+    ]:
+        html = page(client, url)
+        assert "文章0" in html and "1 篇文章" in html, url
+        assert "草稿" not in html
+    archive = page(client, "/archive/")
+    assert "2021年" in archive and "（1 篇）" in archive
+    assert client.get("/archive/2021/13/").status_code == 404
+    assert client.get("/tag/沒有這個標籤/").status_code == 404
+
+
+def test_lists_paginate_twenty_a_page(client):
+    for n in range(25):
+        make_article(f"文章{n}", slug=f"a{n}")
+
+    assert page(client, "/").count('<section class="teaser">') == 20
+    assert page(client, "/?page=2").count('<section class="teaser">') == 5
+
+
+def test_scheduled_and_draft_articles_are_invisible_to_readers(client, admin_client):
+    later = make_article(
+        "排期文章", slug="later", published_at=timezone.now() + timedelta(days=1)
+    )
+    draft = make_article(
+        "草稿文章", slug="draft", status=Article.Status.DRAFT, published_at=None
+    )
+
+    for article in (later, draft):
+        assert client.get(article.get_absolute_url()).status_code == 404
+        assert admin_client.get(article.get_absolute_url()).status_code == 200
+    for url in [
+        "/",
+        "/feed/",
+        "/feed/atom/",
+        "/sitemap-articles.xml",
+        "/search/?q=文章",
+    ]:
+        html = page(client, url)
+        assert "排期文章" not in html and "草稿文章" not in html, url
+        assert "/later/" not in html and "/draft/" not in html, url
+
+
+def test_missing_pages_get_the_sites_404_page(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "找不到這個頁面" in response.content.decode()
+
+
+def test_server_error_page_renders_without_context():
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "網站暫時出現問題" in response.content.decode()
+
+
+# --- feeds, sitemaps, robots -----------------------------------------------------------
+
+
+def test_every_feed_is_valid_xml_even_with_forbidden_characters(client):
+    article = rich_article(dek="摘要\x08")
+    Article.objects.filter(pk=article.pk).update(title="標題\x0b有\x1f控制字元")
+    author = Byline.objects.filter(article=article).first().author
+    urls = ["/feed/", "/feed/atom/"]
+    for kind, slug in [
+        ("section", article.category.slug),
+        ("tag", "標籤0"),
+        ("author", author.slug),
+    ]:
+        urls += [f"/{kind}/{slug}/feed/", f"/{kind}/{slug}/feed/atom/"]
+
+    for url in urls:
+        root = ET.fromstring(client.get(url).content)
+        assert "標題有控制字元" in ET.tostring(root, encoding="unicode"), url
+
+
+def test_sitemap_index_sections_news_and_robots(client):
+    rich_article()
+    old = make_article(
+        "舊文章", slug="old", published_at=timezone.now() - timedelta(days=5)
+    )
+
+    index = page(client, "/sitemap.xml")
+    assert "/sitemap-articles.xml" in index and "/sitemap-tags.xml" in index
+    articles = page(client, "/sitemap-articles.xml")
+    assert "/article/" in articles and "<lastmod>" in articles
+    news = ET.fromstring(client.get("/sitemap-news.xml").content)
+    titles = [
+        e.text
+        for e in news.iter("{http://www.google.com/schemas/sitemap-news/0.9}title")
+    ]
+    assert titles == ["文章0"] and old.title not in titles
+    robots = page(client, "/robots.txt")
+    assert "Sitemap: http://testserver/sitemap.xml" in robots
+    assert "Sitemap: http://testserver/sitemap-news.xml" in robots
+
+
+# --- caching and conditional requests --------------------------------------------
+
+
+def test_article_page_has_last_modified_and_answers_304(client):
+    article = rich_article()
+    response = client.get(article.get_absolute_url())
+    assert response.has_header("Last-Modified") and response.has_header("ETag")
+
+    again = client.get(
+        article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]
+    )
+    assert again.status_code == 304
+    etag = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=response["ETag"])
+    assert etag.status_code == 304
+
+
+def test_feed_has_validators_and_answers_304(client):
+    rich_article()
+    response = client.get("/feed/")
+    assert response.has_header("Last-Modified") and response.has_header("ETag")
+    assert client.get("/feed/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_pages_are_cached_until_an_article_changes(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    article = rich_article()
+    page(client, "/")
+    with django_assert_num_queries(0):
+        page(client, "/")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "改過的標題"
+        article.save()
+
+    assert "改過的標題" in page(client, "/")
+    assert "改過的標題" in page(client, article.get_absolute_url())
+
+
+def test_body_is_rendered_once_and_stored(client, django_assert_num_queries):
+    article = rich_article()
+    page(client, article.get_absolute_url())
+    stored = Article.objects.get(pk=article.pk).body_html
+    assert '<figure><img src="https://example.org/0-0.jpg"' in stored
+
+    Article.objects.filter(pk=article.pk).update(body_html=stored + "<p>已儲存</p>")
+    client.cookies.clear()
+    from django.core.cache import cache
+
+    cache.clear()
+    assert "已儲存" in page(client, article.get_absolute_url())
+
+
+# --- a constant number of queries ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/section/眾聞/",
+        "/tag/標籤0/",
+        "/author/author-0-0/",
+        "/archive/",
+        "/archive/2021/",
+        "/feed/",
+        "/feed/atom/",
+        "/sitemap.xml",
+        "/sitemap-articles.xml",
+        "/sitemap-news.xml",
+        "ARTICLE",
+    ],
+)
+def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(n, **sizes):
+        article = rich_article(
+            n, published_at=timezone.make_aware(timezone.datetime(2021, 3, 20)), **sizes
+        )
+        Article.objects.filter(pk=article.pk).update(body_html="<p>x</p>")
+        target = article.get_absolute_url() if url == "ARTICLE" else url
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(target)
+        assert response.status_code == 200, target
+        return len(queries)
+
+    small = count(0, tags=1, figures=1, authors=1)
+    for n in range(1, 6):
+        big = count(n, tags=8, figures=6, authors=4)
+    assert big == small
+    assert big <= 8
