@@ -847,3 +847,26 @@ def test_find_article_files_does_not_follow_a_symlink_loop(tmp_path):
     articles, others = find_article_files([tmp_path])
     assert time.perf_counter() - started < 2.0
     assert (articles, others) == ([kept], [])
+
+
+def test_archive_relative_links_become_absolute():
+    archive = (
+        "https://web.archive.org/web/20210801183306/https://www.hkcnews.com/article/1/x"
+    )
+    body = (
+        "[訂閱](/web/20210801183306/https://www.hkcnews.com/aboutus) "
+        '<a href="/cdn-cgi/l/email-protection">email</a> [外部](https://example.org/a) '
+        "[協議相對](//example.org/b)"
+    )
+
+    result = parse.absolutize_links(body, archive)
+
+    assert (
+        "](https://web.archive.org/web/20210801183306/https://www.hkcnews.com/aboutus)"
+        in result
+    )
+    assert (
+        'href="https://web.archive.org/web/20210801183306/https://www.hkcnews.com'
+        '/cdn-cgi/l/email-protection"'
+    ) in result
+    assert "](https://example.org/a)" in result and "](//example.org/b)" in result

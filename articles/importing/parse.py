@@ -705,6 +705,40 @@ def _figure_markers(
     return "\n\n".join(markers)
 
 
+# --- links -------------------------------------------------------------------
+
+_MD_ROOT_LINK_RE = re.compile(r"\]\((/(?!/)[^)\s]{0,2000})")
+_HTML_ROOT_LINK_RE = re.compile(
+    r"""\b(href|src)=(["'])(/(?!/)[^"'\s]{0,2000})\2""", re.I
+)
+_ARCHIVE_PREFIX_RE = re.compile(
+    r"^(https?://web\.archive\.org/web/\d+)[a-z_]*/(https?://[^/]+)"
+)
+
+
+def absolutize_links(body: str, archive_url: str) -> str:
+    """Make the archive's root-relative links absolute.
+
+    The web archive rewrote the site's links as `/web/<time>/<url>`; on this
+    site they would point nowhere, so they go to web.archive.org. Other
+    root-relative links (`/aboutus`) go to the archived copy of the original
+    site when the archive URL is known.
+    """
+    prefix = _ARCHIVE_PREFIX_RE.match(archive_url or "")
+
+    def absolute(path: str) -> str:
+        if path.startswith("/web/"):
+            return "https://web.archive.org" + path
+        if prefix:
+            return f"{prefix.group(1)}/{prefix.group(2)}{path}"
+        return path
+
+    body = _MD_ROOT_LINK_RE.sub(lambda m: "](" + absolute(m.group(1)), body)
+    return _HTML_ROOT_LINK_RE.sub(
+        lambda m: f"{m.group(1)}={m.group(2)}{absolute(m.group(3))}{m.group(2)}", body
+    )
+
+
 # --- dek and language ----------------------------------------------------------
 
 # Bounded repeats keep every pattern linear on hostile input.
@@ -806,6 +840,7 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         warnings.append(
             f"url names article {archived_id}, original_url {legacy_id}: kept {legacy_id}"
         )
+    body = absolutize_links(body, archive_url)
     source_key, key_warning = source_key_for(legacy_id, original_url, source_name)
     if key_warning:
         warnings.append(key_warning)
