@@ -66,7 +66,9 @@ def main():
                 times.append((time.perf_counter() - start) * 1000)
                 assert response.status_code == 200
             p95 = statistics.quantiles(times, n=20)[-1]
-            print(f"{text:<16} {matches:>8} {statistics.median(times):>8.1f} {p95:>8.1f}")
+            print(
+                f"{text:<16} {matches:>8} {statistics.median(times):>8.1f} {p95:>8.1f}"
+            )
 
 
 if __name__ == "__main__":

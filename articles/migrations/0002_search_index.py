@@ -17,7 +17,8 @@ def create_search_index(apps, schema_editor):
                 # searches join articles, so a stray row is never shown.
                 "CREATE TABLE articles_searchindex ("
                 " article_id bigint PRIMARY KEY,"
-                " document tsvector NOT NULL)"
+                " document tsvector NOT NULL,"
+                " head tsvector NOT NULL)"
             )
             cursor.execute(
                 "CREATE INDEX articles_searchindex_document_gin"
