@@ -174,7 +174,9 @@ def test_lists_paginate_twenty_a_page(client):
         make_article(f"文章{n}", slug=f"a{n}")
 
     assert page(client, "/").count('<section class="teaser">') == 20
-    assert page(client, "/?page=2").count('<section class="teaser">') == 5
+    second = page(client, "/?page=2")
+    assert second.count('<section class="teaser">') == 5
+    assert '<link rel="canonical" href="http://testserver/?page=2">' in second
 
 
 def test_scheduled_and_draft_articles_are_invisible_to_readers(client, admin_client):
