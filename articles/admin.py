@@ -1,14 +1,48 @@
-"""Admin registration for inspecting and correcting imported content."""
+"""The editorial admin: writing, figures, workflow, roles and history.
 
-from django.contrib import admin
+Rules are enforced here on the server, not only hidden in the interface:
+writers (no `publish_article` permission) see and change only their own
+articles, only while those are drafts or in review, can set no status but
+draft and review, and cannot set a publication time; publishing, scheduling,
+unpublishing and moving articles between sections are for editors.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count
-from markdownx.admin import MarkdownxModelAdmin
+from django.db.models import Count, Prefetch
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from markdownx.widgets import AdminMarkdownxWidget
+from reversion_compare.admin import CompareVersionAdmin
 
+from .images import prepared_upload
 from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
+from .roles import can_publish
 
 # Django 6 makes https the scheme assumed for a URL typed without one; opt in now.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+EDITABLE_BY_WRITERS = (Article.Status.DRAFT, Article.Status.REVIEW)
+
+
+class FigureForm(forms.ModelForm):
+    source_url = forms.URLField(
+        label=_("source URL"), max_length=2000, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Figure
+        fields = ["position", "image", "source_url", "caption", "alt", "credit"]
+
+    def clean_image(self):
+        """Check the upload with Pillow and stand it upright (EXIF orientation)."""
+        image = self.cleaned_data.get("image")
+        if image and hasattr(image, "content_type"):  # a new upload
+            image.seek(0)
+            return prepared_upload(image.read(), image.name)
+        return image
 
 
 class BylineInline(admin.TabularInline):
@@ -16,27 +50,91 @@ class BylineInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["author"]
     fields = ["position", "author", "role"]
+    verbose_name = _("byline")
+    verbose_name_plural = _("bylines (in order)")
+
+
+class TagInline(admin.TabularInline):
+    model = TaggedArticle
+    extra = 0
+    autocomplete_fields = ["tag"]
+    fields = ["tag"]
+    verbose_name = _("tag")
+    verbose_name_plural = _("tags")
 
 
 class FigureInline(admin.StackedInline):
     model = Figure
-    formfield_overrides = URL_FIELDS
+    form = FigureForm
     extra = 0
+    formfield_overrides = URL_FIELDS
     fields = [
         "position",
         ("image", "source_url"),
         "caption",
         ("alt", "credit"),
-        ("width", "height"),
+        "dimensions",
     ]
+    readonly_fields = ["dimensions"]
+
+    @admin.display(description=_("size"))
+    def dimensions(self, obj):
+        return f"{obj.width} × {obj.height}" if obj.width and obj.height else "—"
+
+
+class ArticleForm(forms.ModelForm):
+    """The article form, with a token that detects a concurrent edit."""
+
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Article
+        fields = [
+            "title", "slug", "dek", "body", "status", "published_at",
+            "last_updated_at", "category", "language",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["edit_token"].initial = _token(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = Article.objects.filter(pk=self.instance.pk).first()
+            if current is not None and self.cleaned_data.get("edit_token") != _token(
+                current
+            ):
+                raise ValidationError(
+                    _(
+                        "Someone else saved this article after you opened it "
+                        "(at %(time)s). Your changes were not saved: copy them, "
+                        "reload the page and apply them again."
+                    )
+                    % {
+                        "time": timezone.localtime(current.updated_at).strftime(
+                            "%H:%M:%S"
+                        )
+                    },
+                    code="conflict",
+                )
+        status = cleaned.get("status")
+        if status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
+            cleaned["published_at"] = timezone.now()
+        return cleaned
+
+
+def _token(article) -> str:
+    return article.updated_at.isoformat() if article.updated_at else ""
 
 
 class HasImportWarningsFilter(admin.SimpleListFilter):
-    title = "import warnings"
+    title = _("import warnings")
     parameter_name = "warnings"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Needs attention"), ("no", "Clean")]
+        return [("yes", _("Needs attention")), ("no", _("Clean"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -44,6 +142,231 @@ class HasImportWarningsFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(import_warnings=[])
         return queryset
+
+
+class AuthorFilter(admin.SimpleListFilter):
+    title = _("author")
+    parameter_name = "author"
+
+    def lookups(self, request, model_admin):
+        authors = Author.objects.annotate(n=Count("bylines")).filter(n__gt=0)
+        return [(a.pk, a.name) for a in authors.order_by("-n")[:50]]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(bylines__author_id=self.value())
+        return queryset
+
+
+@admin.register(Article)
+class ArticleAdmin(CompareVersionAdmin):
+    form = ArticleForm
+    formfield_overrides = URL_FIELDS
+    list_display = [
+        "thumbnail",
+        "title",
+        "status_label",
+        "published_at",
+        "category",
+        "byline",
+        "needs_attention",
+    ]
+    list_display_links = ["title"]
+    list_filter = [
+        "status",
+        "category",
+        AuthorFilter,
+        ("published_at", admin.DateFieldListFilter),
+        HasImportWarningsFilter,
+        "language",
+    ]
+    search_fields = ["title", "body", "bylines__author__name", "=legacy_id"]
+    date_hierarchy = "published_at"
+    list_select_related = ["category"]
+    list_per_page = 50
+    inlines = [BylineInline, TagInline, FigureInline]
+    prepopulated_fields = {"slug": ["title"]}
+    actions = ["publish", "unpublish"]
+    save_on_top = True
+    provenance = [
+        "import_warnings",
+        "source_key",
+        "legacy_id",
+        "original_url",
+        "archive_url",
+        "source_path",
+        "source_checksum",
+        "imported_at",
+        "edited_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = provenance
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["title", "slug", "dek", "body", "edit_token"]}),
+            (
+                _("Publication"),
+                {
+                    "fields": [
+                        "status",
+                        "published_at",
+                        "last_updated_at",
+                        "category",
+                        "language",
+                    ]
+                },
+            ),
+            (_("Provenance"), {"classes": ["collapse"], "fields": self.provenance}),
+        ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["widget"] = AdminMarkdownxWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status" and not can_publish(request.user):
+            kwargs["choices"] = [
+                (value, label)
+                for value, label in Article.Status.choices
+                if value in EDITABLE_BY_WRITERS
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not can_publish(request.user):
+            fields.append("published_at")  # scheduling is an editor's call
+        return fields
+
+    def get_queryset(self, request):
+        articles = (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+                Prefetch(
+                    "figures",
+                    queryset=Figure.objects.filter(position=1),
+                    to_attr="lead_figures",
+                ),
+            )
+        )
+        if can_publish(request.user):
+            return articles
+        return articles.filter(created_by=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or can_publish(request.user):
+            return True
+        return (
+            obj.created_by_id == request.user.pk and obj.status in EDITABLE_BY_WRITERS
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return can_publish(request.user) and super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    def save_model(self, request, obj, form, change):
+        if not can_publish(request.user):
+            # Whatever the request carried: a writer's article is never public.
+            if obj.status not in EDITABLE_BY_WRITERS:
+                raise PermissionDenied("Writers cannot publish.")
+            if change:
+                obj.published_at = Article.objects.get(pk=obj.pk).published_at
+            else:
+                obj.published_at = None
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if can_publish(request.user):
+            for section in Category.objects.order_by("name"):
+                name = f"move_to_{section.pk}"
+                actions[name] = (
+                    _move_action(section),
+                    name,
+                    _("Move to section “%(name)s”") % {"name": section.name},
+                )
+        return actions
+
+    @admin.action(
+        description=_("Publish now (keeps a set time)"), permissions=["publish"]
+    )
+    def publish(self, request, queryset):
+        now = timezone.now()
+        count = 0
+        for article in queryset:
+            article.status = Article.Status.PUBLISHED
+            article.published_at = article.published_at or now
+            article.save()
+            count += 1
+        self.message_user(
+            request, _("%(count)d published.") % {"count": count}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Unpublish (back to draft)"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        count = 0
+        for article in queryset.exclude(status=Article.Status.DRAFT):
+            article.status = Article.Status.DRAFT
+            article.save()
+            count += 1
+        self.message_user(
+            request, _("%(count)d unpublished.") % {"count": count}, messages.SUCCESS
+        )
+
+    @admin.display(description=_("image"))
+    def thumbnail(self, obj):
+        figure = obj.lead_figures[0] if obj.lead_figures else None
+        if figure is None or not figure.url:
+            return ""
+        return format_html(
+            '<img src="{}" alt="" width="64" height="43" loading="lazy" '
+            'style="object-fit:cover">',
+            figure.url,
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        if obj.status == Article.Status.PUBLISHED and not obj.is_public:
+            return _("Scheduled")
+        return obj.get_status_display()
+
+    @admin.display(description=_("byline"))
+    def byline(self, obj):
+        return "、".join(str(byline) for byline in obj.bylines.all())
+
+    @admin.display(description=_("attention"), boolean=True)
+    def needs_attention(self, obj):
+        return not obj.import_warnings
+
+
+def _move_action(section):
+    def move(modeladmin, request, queryset):
+        if not can_publish(request.user):
+            raise PermissionDenied
+        count = 0
+        for article in queryset:
+            article.category = section
+            article.save()
+            count += 1
+        modeladmin.message_user(
+            request,
+            _("%(count)d moved to %(name)s.") % {"count": count, "name": section.name},
+            messages.SUCCESS,
+        )
+
+    return move
 
 
 class ArticleCountMixin:
@@ -58,67 +381,9 @@ class ArticleCountMixin:
             .annotate(article_count=Count(self.article_relation))
         )
 
-    @admin.display(description="Articles", ordering="article_count")
+    @admin.display(description=_("articles"), ordering="article_count")
     def article_count(self, obj):
         return obj.article_count
-
-
-@admin.register(Article)
-class ArticleAdmin(MarkdownxModelAdmin):
-    list_display = [
-        "title",
-        "status",
-        "published_at",
-        "category",
-        "byline",
-        "legacy_id",
-    ]
-    list_filter = ["status", "language", "category", HasImportWarningsFilter]
-    search_fields = ["title", "legacy_id", "source_key"]
-    date_hierarchy = "published_at"
-    list_select_related = ["category"]
-    inlines = [BylineInline, FigureInline]
-    prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = [
-        "source_key",
-        "legacy_id",
-        "original_url",
-        "archive_url",
-        "source_path",
-        "source_checksum",
-        "import_warnings",
-        "imported_at",
-        "edited_at",
-        "created_at",
-        "updated_at",
-    ]
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "dek", "body"]}),
-        (
-            "Publication",
-            {
-                "fields": [
-                    "status",
-                    "published_at",
-                    "last_updated_at",
-                    "category",
-                    "tags",
-                    "language",
-                ]
-            },
-        ),
-        (
-            "Provenance",
-            {"classes": ["collapse"], "fields": readonly_fields},
-        ),
-    ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("bylines__author")
-
-    @admin.display(description="Byline")
-    def byline(self, obj):
-        return "、".join(str(byline) for byline in obj.bylines.all())
 
 
 @admin.register(Author)
@@ -148,24 +413,12 @@ class TagAdmin(ArticleCountMixin, admin.ModelAdmin):
 
 @admin.register(Figure)
 class FigureAdmin(admin.ModelAdmin):
+    form = FigureForm
     formfield_overrides = URL_FIELDS
     list_display = ["__str__", "article", "position", "credit", "width", "height"]
     search_fields = ["caption", "credit", "article__title"]
     raw_id_fields = ["article"]
     list_select_related = ["article"]
 
-
-@admin.register(Byline)
-class BylineAdmin(admin.ModelAdmin):
-    list_display = ["article", "author", "role", "position"]
-    search_fields = ["author__name", "article__title"]
-    raw_id_fields = ["article", "author"]
-    list_select_related = ["article", "author"]
-
-
-@admin.register(TaggedArticle)
-class TaggedArticleAdmin(admin.ModelAdmin):
-    list_display = ["content_object", "tag"]
-    search_fields = ["tag__name", "content_object__title"]
-    raw_id_fields = ["content_object", "tag"]
-    list_select_related = ["content_object", "tag"]
+    def get_fields(self, request, obj=None):
+        return ["article", *FigureForm.Meta.fields]

@@ -1,12 +1,16 @@
 """The newsroom's content: articles, their authors, sections, tags and figures."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
+
+from .images import validate_image_file
 
 
 def is_web_url(value: str) -> bool:
@@ -15,18 +19,30 @@ def is_web_url(value: str) -> bool:
 
 
 class Author(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
-    role = models.CharField(
-        max_length=50, blank=True, help_text="Latest role in a byline, e.g. 記者."
+    name = models.CharField(verbose_name=_("name"), max_length=200, unique=True)
+    slug = models.SlugField(
+        verbose_name=_("slug"), max_length=200, unique=True, allow_unicode=True
     )
-    bio = models.TextField(blank=True)
-    avatar = models.ImageField(upload_to="authors/", blank=True)
+    role = models.CharField(
+        verbose_name=_("role"),
+        max_length=50,
+        blank=True,
+        help_text=_("Latest role in a byline, e.g. 記者."),
+    )
+    bio = models.TextField(verbose_name=_("biography"), blank=True)
+    avatar = models.ImageField(
+        verbose_name=_("avatar"), upload_to="authors/", blank=True
+    )
     avatar_url = models.URLField(
-        max_length=2000, blank=True, help_text="Where the avatar came from."
+        verbose_name=_("avatar URL"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Where the avatar came from."),
     )
 
     class Meta:
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
         ordering = ["name"]
 
     def __str__(self):
@@ -37,13 +53,15 @@ class Author(models.Model):
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
+    slug = models.SlugField(
+        verbose_name=_("slug"), max_length=100, unique=True, allow_unicode=True
+    )
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "section"
-        verbose_name_plural = "sections"
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
 
     def __str__(self):
         return self.name
@@ -59,6 +77,8 @@ class Tag(TagBase):
     slug = models.SlugField(max_length=200, unique=True, allow_unicode=True)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique"),
@@ -77,6 +97,8 @@ class TaggedArticle(TaggedItemBase):
     )
 
     class Meta:
+        verbose_name = _("tag link")
+        verbose_name_plural = _("tag links")
         constraints = [
             models.UniqueConstraint(
                 fields=["content_object", "tag"], name="tagged_article_unique"
@@ -121,63 +143,122 @@ class ArticleQuerySet(models.QuerySet):
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        PUBLISHED = "published", _("Published")
 
     class Language(models.TextChoices):
         ZH_HANT = "zh-Hant", "繁體中文"
         EN = "en", "English"
 
-    title = models.CharField(max_length=500)
-    slug = models.SlugField(max_length=200, allow_unicode=True, blank=True)
-    dek = models.TextField(blank=True, help_text="Summary shown under the headline.")
-    body = MarkdownxField(blank=True)
+    title = models.CharField(verbose_name=_("headline"), max_length=500)
+    slug = models.SlugField(
+        verbose_name=_("slug"), max_length=200, allow_unicode=True, blank=True
+    )
+    dek = models.TextField(
+        verbose_name=_("dek"),
+        blank=True,
+        help_text=_("Summary shown under the headline."),
+    )
+    body = MarkdownxField(verbose_name=_("body"), blank=True)
     body_html = models.TextField(
         blank=True, editable=False, help_text="Rendered body; empty until rendered."
     )
     authors = models.ManyToManyField(
-        Author, through="Byline", related_name="articles", blank=True
+        Author,
+        verbose_name=_("authors"),
+        through="Byline",
+        related_name="articles",
+        blank=True,
     )
     category = models.ForeignKey(
         Category,
+        verbose_name=_("section"),
         on_delete=models.PROTECT,
         related_name="articles",
         null=True,
         blank=True,
     )
-    tags = TaggableManager(through=TaggedArticle, blank=True)
-    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
+    tags = TaggableManager(verbose_name=_("tags"), through=TaggedArticle, blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=Status, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        verbose_name=_("publication time"), null=True, blank=True
+    )
     last_updated_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the source says it was last updated."
+        verbose_name=_("last updated"),
+        null=True,
+        blank=True,
+        help_text=_("When the source says it was last updated."),
     )
     language = models.CharField(
-        max_length=8, choices=Language, default=Language.ZH_HANT
+        verbose_name=_("language"),
+        max_length=8,
+        choices=Language,
+        default=Language.ZH_HANT,
     )
 
     # Provenance of imported articles; all empty for articles written here.
     source_key = models.CharField(  # noqa: DJ001 (NULL = written in the admin)
-        max_length=100, unique=True, null=True, blank=True, editable=False
+        verbose_name=_("source key"),
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
     )
-    legacy_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    original_url = models.TextField(blank=True, editable=False)
-    archive_url = models.TextField(blank=True, editable=False)
-    source_path = models.TextField(blank=True, editable=False)
-    source_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    legacy_id = models.PositiveIntegerField(
+        verbose_name=_("legacy id"), null=True, blank=True, editable=False
+    )
+    original_url = models.TextField(
+        verbose_name=_("original URL"), blank=True, editable=False
+    )
+    archive_url = models.TextField(
+        verbose_name=_("web-archive URL"), blank=True, editable=False
+    )
+    source_path = models.TextField(
+        verbose_name=_("source file"), blank=True, editable=False
+    )
+    source_checksum = models.CharField(
+        verbose_name=_("source checksum"), max_length=64, blank=True, editable=False
+    )
     importer_version = models.PositiveSmallIntegerField(default=0, editable=False)
-    import_warnings = models.JSONField(default=list, blank=True, editable=False)
-    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    import_warnings = models.JSONField(
+        verbose_name=_("import warnings"), default=list, blank=True, editable=False
+    )
+    imported_at = models.DateTimeField(
+        verbose_name=_("imported at"), null=True, blank=True, editable=False
+    )
     # Set by every save() outside the importer, so a re-import never silently
     # overwrites an editor's work.
-    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    edited_at = models.DateTimeField(
+        verbose_name=_("edited at"), null=True, blank=True, editable=False
+    )
 
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="articles_created",
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("created at"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        permissions = [
+            ("publish_article", _("Can publish, schedule and unpublish articles"))
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["legacy_id"], name="article_legacy_id_unique"
@@ -259,13 +340,23 @@ class Byline(models.Model):
     """An author's place in an article's byline, with the role given there."""
 
     article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="bylines"
+        Article,
+        on_delete=models.CASCADE,
+        related_name="bylines",
+        verbose_name=_("article"),
     )
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="bylines")
-    position = models.PositiveSmallIntegerField(default=0)
-    role = models.CharField(max_length=50, blank=True)
+    author = models.ForeignKey(
+        Author,
+        on_delete=models.CASCADE,
+        related_name="bylines",
+        verbose_name=_("author"),
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"), default=0)
+    role = models.CharField(verbose_name=_("role"), max_length=50, blank=True)
 
     class Meta:
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
         ordering = ["article", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -279,25 +370,38 @@ class Byline(models.Model):
 
 class Figure(models.Model):
     article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="figures"
+        Article,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name=_("article"),
     )
     position = models.PositiveSmallIntegerField(
-        help_text="Order in the article; the body marks its place as [[figure:N]]."
+        verbose_name=_("position"),
+        help_text=_("Order in the article; the body marks its place as [[figure:N]]."),
     )
     image = models.ImageField(
+        verbose_name=_("image"),
         upload_to="figures/%Y/%m/",
         blank=True,
         width_field="width",
         height_field="height",
+        validators=[validate_image_file],
     )
-    source_url = models.URLField(max_length=2000, blank=True)
-    caption = models.TextField(blank=True)
-    alt = models.CharField(max_length=500, blank=True)
-    credit = models.CharField(max_length=200, blank=True)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
+    renditions = models.JSONField(default=list, blank=True, editable=False)
+    source_url = models.URLField(
+        verbose_name=_("source URL"), max_length=2000, blank=True
+    )
+    caption = models.TextField(verbose_name=_("caption"), blank=True)
+    alt = models.CharField(verbose_name=_("alt text"), max_length=500, blank=True)
+    credit = models.CharField(verbose_name=_("credit"), max_length=200, blank=True)
+    width = models.PositiveIntegerField(verbose_name=_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(
+        verbose_name=_("height"), null=True, blank=True
+    )
 
     class Meta:
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
         ordering = ["article", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -307,6 +411,20 @@ class Figure(models.Model):
 
     def __str__(self):
         return self.caption[:60] or self.source_url or f"Figure {self.position}"
+
+    @property
+    def srcset(self) -> str:
+        """Narrower renditions and the original, for <img srcset>."""
+        if not self.image or not self.renditions:
+            return ""
+        from django.core.files.storage import default_storage
+
+        sources = [
+            f"{default_storage.url(r['name'])} {r['width']}w" for r in self.renditions
+        ]
+        if self.width:
+            sources.append(f"{self.image.url} {self.width}w")
+        return ", ".join(sources)
 
     @property
     def url(self) -> str:

@@ -30,7 +30,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "img": {"src", "srcset", "sizes", "alt", "title", "width", "height", "loading"},
     "span": {"class"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
@@ -70,14 +70,19 @@ def render_markdown(text: str) -> str:
     return sanitize_html(_markdown.render(text or ""))
 
 
+SIZES = "(max-width: 46rem) 100vw, 44rem"
+
+
 def render_figure(figure: FigureLike) -> str:
     """One figure as `<figure>` with a lazy image and its caption and credit."""
+    srcset = getattr(figure, "srcset", "")
     image = format_html(
-        '<img src="{}" alt="{}"{}{} loading="lazy">',
+        '<img src="{}" alt="{}"{}{}{} loading="lazy">',
         figure.url,
         figure.alt,
         format_html(' width="{}"', figure.width) if figure.width else "",
         format_html(' height="{}"', figure.height) if figure.height else "",
+        format_html(' srcset="{}" sizes="{}"', srcset, SIZES) if srcset else "",
     )
     caption = ""
     if figure.caption or figure.credit:
@@ -115,3 +120,17 @@ def render_article_body(text: str, figures: Mapping[int, FigureLike]) -> str:
         if figures[position].url:
             html += render_figure(figures[position])
     return sanitize_html(html)
+
+
+def render_preview(text: str) -> str:
+    """The admin's live preview: the public renderer and sanitiser, with each
+    `[[figure:N]]` marker shown as a labelled box where the figure will be."""
+    html = render_markdown(text)
+
+    def box(match: re.Match) -> str:
+        return format_html(
+            '<figure class="figure-placeholder"><figcaption>〔圖 {}〕</figcaption></figure>',
+            match.group(1),
+        )
+
+    return _MARKER_PARAGRAPH_RE.sub(box, html)

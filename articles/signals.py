@@ -8,9 +8,11 @@ the admin, the shell, other code.
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from . import search
 from .cache import bump_generation
+from .images import make_renditions
 from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
 
 
@@ -21,8 +23,13 @@ def _reindex_later(article_id):
 
 @receiver(post_save, sender=Article)
 def article_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        _reindex_later(instance.pk)
+    if raw:
+        # A raw save (a revision restored, a fixture loaded) skips save():
+        # mark the edit and let the body be rendered again on its next read.
+        Article.objects.filter(pk=instance.pk).update(
+            body_html="", edited_at=timezone.now()
+        )
+    _reindex_later(instance.pk)
     transaction.on_commit(bump_generation)
 
 
@@ -52,9 +59,17 @@ def tags_changed(sender, instance, action, pk_set=None, **kwargs):
 
 @receiver([post_save, post_delete], sender=Figure)
 def figure_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        # The stored body HTML shows the figure: render it again on next read.
-        Article.objects.filter(pk=instance.article_id).update(body_html="")
+    # The stored body HTML shows the figure: render it again on next read.
+    Article.objects.filter(pk=instance.article_id).update(body_html="")
+    if kwargs.get("signal") is post_save and instance.image:
+        made_for = instance.renditions[0]["source"] if instance.renditions else None
+        if made_for != instance.image.name:
+            renditions = [
+                {**r, "source": instance.image.name}
+                for r in make_renditions(instance.image.name)
+            ]
+            Figure.objects.filter(pk=instance.pk).update(renditions=renditions)
+            instance.renditions = renditions
     transaction.on_commit(bump_generation)
 
 

@@ -6,6 +6,7 @@ file in the project directory with DEBUG off.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "taggit",
     "markdownx",
+    "reversion",
+    "reversion_compare",
+    "axes",
     "articles",
 ]
 
@@ -60,6 +64,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into its response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -113,6 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hant"
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
 TIME_ZONE = "Asia/Hong_Kong"  # front-matter dates are Hong Kong local dates
 USE_I18N = True
@@ -122,11 +134,34 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 TAGGIT_CASE_INSENSITIVE = True
 
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.rendering.render_markdown"
+# The editor's live preview goes through the public page's renderer and sanitiser.
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "articles.rendering.render_preview"
 MARKDOWNX_MEDIA_PATH = "markdownx/"
+MARKDOWNX_UPLOAD_MAX_SIZE = 10 * 1024 * 1024
+MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+
+# The admin: its path, lock-out after failed logins, sessions.
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+AXES_VERBOSE = False
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+
+# Uploaded images: what Pillow must find in them (articles/images.py).
+IMAGE_MAX_BYTES = 15 * 1024 * 1024
+IMAGE_MAX_PIXELS = 40_000_000
+IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280]
 
 LOGGING = {
     "version": 1,

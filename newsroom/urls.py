@@ -1,13 +1,34 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404
 from django.urls import include, path
+from django.views.static import serve
+from markdownx.views import ImageUploadView, MarkdownifyView
+
+
+def media(request, path):
+    """Uploads, served by Django only when SERVE_MEDIA is on (development,
+    tests); in production the web server or object storage serves them."""
+    if not settings.SERVE_MEDIA:
+        raise Http404("Media is not served by the application.")
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("markdownx/", include("markdownx.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+    # django-markdownx's editor endpoints, for staff only (upstream leaves
+    # them open to anyone, uploads included).
+    path(
+        "markdownx/upload/",
+        staff_member_required(ImageUploadView.as_view()),
+        name="markdownx_upload",
+    ),
+    path(
+        "markdownx/markdownify/",
+        staff_member_required(MarkdownifyView.as_view()),
+        name="markdownx_markdownify",
+    ),
+    path(settings.MEDIA_URL.lstrip("/") + "<path:path>", media),
     path("", include("articles.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

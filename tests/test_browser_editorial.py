@@ -1,0 +1,230 @@
+"""The editorial admin in a real browser: a writer files a story with a figure
+and submits it for review, an editor publishes it, a reader finds it.
+
+Runs headless Debian Chromium (CHROMIUM, default /usr/bin/chromium) through
+Playwright, which must never download a browser of its own; without that
+executable every test here is skipped. Screenshots go to ARTIFACTS_DIR
+(default artifacts/browser/ in the project).
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image
+
+from articles.models import Article, Category, Figure
+from articles.roles import EDITORS, WRITERS
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TIMEOUT_MS = 5_000
+ADD_PATH = "/admin/articles/article/add/"
+CHANGELIST_PATH = "/admin/articles/article/"
+TITLE = "新聞稿：海港城開幕"
+BODY = (
+    "海港城今日正式開幕，大批市民到場參觀。\n\n[[figure:1]]\n\n開幕儀式於上午十時舉行。"
+)
+CAPTION = "海港城開幕當日的人潮"
+ALT = "市民在海港城入口排隊"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def artifacts():
+    default = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+    directory = Path(os.environ.get("ARTIFACTS_DIR", default))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module; each test gets a fresh context."""
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("NEWSROOM_REQUIRE_BROWSER"):  # CI must run these
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API keeps an event loop in this thread, and Django then
+    # refuses ORM calls "from an async context" (test data, the flush after each
+    # test). Only the browser modules need the escape hatch: it is not global.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=LAUNCH_ARGS
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-HK")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def reader_page(browser):
+    """An anonymous reader: a context of its own, sharing no cookies."""
+    context = browser.new_context(locale="zh-HK")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploads go to a temporary MEDIA_ROOT that the live server serves."""
+    settings.SERVE_MEDIA = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def staff_user(group, username):
+    user = User.objects.create_user(
+        username, password="pw-" + username + "-2024", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def log_in(page, live_server, username):
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "pw-" + username + "-2024")
+    page.click("#login-form [type=submit]")
+    sync_api.expect(page.locator("#logout-form")).to_be_attached()
+
+
+def save(page):
+    # save_on_top: the form has a save button above and below; either submits.
+    page.locator("input[name=_save]").first.click()
+    sync_api.expect(page).to_have_url(re.compile(re.escape(CHANGELIST_PATH) + "$"))
+    sync_api.expect(page.locator(".messagelist .success")).to_be_visible()
+
+
+def test_writer_files_editor_publishes_reader_sees_it(
+    live_server, page, reader_page, media, tmp_path, artifacts
+):
+    expect = sync_api.expect
+    writer = staff_user(WRITERS, "writer")
+    staff_user(EDITORS, "editor")
+    section = Category.objects.create(name="本地", slug="本地")
+    photo = tmp_path / "harbour.jpg"
+    Image.new("RGB", (800, 600), (30, 120, 200)).save(photo, "JPEG")
+
+    # 1. The writer files the story, with a figure, for review.
+    log_in(page, live_server, "writer")
+    page.goto(live_server.url + ADD_PATH)
+    title = page.locator("input[name=title]")
+    title.fill(TITLE)
+    title.press("Tab")  # the change event runs Django's prepopulate
+    expected_slug = slugify(TITLE, allow_unicode=True)
+    expect(page.locator("input[name=slug]")).to_have_value(expected_slug)
+    page.fill("textarea[name=body]", BODY)
+    page.select_option("select[name=category]", str(section.pk))
+
+    page.locator("#figures-group .add-row a").click()
+    page.set_input_files('input[name="figures-0-image"]', photo)
+    page.fill('input[name="figures-0-position"]', "1")
+    page.fill('textarea[name="figures-0-caption"]', CAPTION)
+    page.fill('input[name="figures-0-alt"]', ALT)
+
+    status = page.locator("select[name=status]")
+    status.select_option("review")
+    save(page)
+    expect(page.locator("#result_list")).to_contain_text(TITLE)
+    page.screenshot(path=artifacts / "10-writer-draft.png", full_page=True)
+
+    article = Article.objects.get()
+    assert article.title == TITLE and article.slug == expected_slug
+    assert article.status == Article.Status.REVIEW
+    assert article.published_at is None
+    assert article.created_by == writer
+    assert article.category == section
+    figure = Figure.objects.get(article=article)
+    assert figure.position == 1
+    assert (figure.caption, figure.alt) == (CAPTION, ALT)
+    assert figure.image and (media / figure.image.name).is_file()
+    assert (figure.width, figure.height) == (800, 600)
+
+    # 2. Publishing is not the writer's to do: no option for it, no time field.
+    change_path = f"/admin/articles/article/{article.pk}/change/"
+    page.goto(live_server.url + change_path)
+    options = status.locator("option").evaluate_all(
+        "options => options.map(option => option.value)"
+    )
+    assert "published" not in options
+    assert set(options) == {"draft", "review"}
+    expect(page.locator("input[name=published_at_0]")).to_have_count(0)
+
+    # 3. The editor publishes it.
+    page.locator("#logout-form button").click()
+    expect(page.locator("#logout-form")).to_have_count(0)
+    log_in(page, live_server, "editor")
+    page.goto(live_server.url + change_path)
+    expect(page.locator("input[name=title]")).to_have_value(TITLE)
+    expect(page.locator("input[name=published_at_0]")).to_be_visible()
+    status.select_option("published")
+    save(page)
+    page.screenshot(path=artifacts / "11-editor-publish.png", full_page=True)
+
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    assert article.published_at is not None
+    assert article.published_at <= timezone.now()
+    assert article.is_public
+
+    # 4. A reader finds it on the home page and sees the figure.
+    errors = []
+
+    def on_console(message):
+        if message.type == "error":
+            errors.append(
+                f"{reader_page.url}: console: {message.text} {message.location}"
+            )
+
+    reader_page.on("console", on_console)
+    reader_page.on(
+        "pageerror", lambda error: errors.append(f"{reader_page.url}: {error}")
+    )
+    response = reader_page.goto(live_server.url + "/")
+    assert response.status == 200
+    headline = reader_page.locator(".teaser h2 a", has_text=TITLE)
+    expect(headline).to_be_visible()
+    headline.click()
+    expect(reader_page).to_have_url(re.compile(rf"/article/{article.pk}/"))
+    expect(reader_page.locator("article h1")).to_have_text(TITLE)
+
+    image = reader_page.locator("article .body figure img")
+    expect(image).to_have_count(1)
+    expect(image).to_have_attribute("alt", ALT)
+    expect(reader_page.locator("article .body figcaption")).to_contain_text(CAPTION)
+    image.scroll_into_view_if_needed()  # the image is loading="lazy"
+    reader_page.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0",
+        arg=image.element_handle(),
+    )
+    loaded = image.evaluate(
+        "image => ({src: image.getAttribute('src'), current: image.currentSrc,"
+        " srcset: image.getAttribute('srcset') || '', width: image.naturalWidth})"
+    )
+    assert loaded["src"] == figure.image.url, loaded
+    assert loaded["width"] > 0, loaded
+    assert loaded["current"].startswith(live_server.url + "/media/"), loaded
+    reader_page.screenshot(path=artifacts / "12-on-site.png", full_page=True)
+
+    assert errors == [], "\n".join(errors)
