@@ -31,6 +31,32 @@ def bump_generation() -> None:
         cache.set(GENERATION_KEY, 2, timeout=None)
 
 
+def _seconds_until_next_scheduled(current_generation: int) -> int | None:
+    """Seconds until the next scheduled article goes public, or None.
+
+    A page cached now must expire by then, since nothing is saved at that
+    moment to move the generation on. Looked up once per generation.
+    """
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from .models import Article
+
+    key = f"newsroom:next-scheduled:{current_generation}"
+    when = cache.get(key)
+    if when is None:
+        when = (
+            Article.objects.filter(
+                status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+            ).aggregate(next=Min("published_at"))["next"]
+            or "none"
+        )
+        cache.set(key, when, PAGE_TIMEOUT)
+    if when == "none":
+        return None
+    return max(0, int((when - timezone.now()).total_seconds()) + 1)
+
+
 def cached_page(view):
     """Cache a GET/HEAD response for anonymous readers until content changes."""
 
@@ -38,15 +64,21 @@ def cached_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
+        current = generation()
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"newsroom:page:{generation()}:{path}"
+        key = f"newsroom:page:{current}:{path}"
         response = cache.get(key)
         if response is None:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if response.status_code == 200 and not response.streaming:
-                cache.set(key, response, PAGE_TIMEOUT)
+                until_scheduled = _seconds_until_next_scheduled(current)
+                timeout = PAGE_TIMEOUT
+                if until_scheduled is not None:
+                    timeout = min(timeout, until_scheduled)
+                if timeout > 0:
+                    cache.set(key, response, timeout)
         return response
 
     return wrapper

@@ -353,3 +353,24 @@ def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
         big = count(n, tags=8, figures=6, authors=4)
     assert big == small
     assert big <= 8
+
+
+def test_cached_pages_expire_when_a_scheduled_article_goes_public(client, monkeypatch):
+    from django.core.cache import cache
+
+    soon = timezone.now() + timedelta(seconds=30)
+    make_article("排期文章", slug="soon", published_at=soon)
+    make_article("現有文章", slug="now")
+    stored = {}
+    original_set = cache.set
+
+    def spy(key, value, timeout=None, **kwargs):
+        if key.startswith("newsroom:page:"):
+            stored[key] = timeout
+        return original_set(key, value, timeout, **kwargs)
+
+    monkeypatch.setattr(cache, "set", spy)
+    assert "排期文章" not in page(client, "/")
+
+    (timeout,) = stored.values()
+    assert 0 < timeout <= 31  # the page cannot outlive the scheduled time
