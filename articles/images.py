@@ -65,7 +65,13 @@ def check_image(data: bytes) -> Image.Image:
 
 
 def validate_image_file(file) -> None:
-    """Model-field validator: the stored or uploaded file must pass check_image."""
+    """Model-field validator: a new upload must pass check_image.
+
+    A file already in storage was checked when it came in (and Django may have
+    closed it after reading its size), so it is not read again.
+    """
+    if getattr(file, "_committed", False):
+        return
     position = file.tell() if hasattr(file, "tell") else 0
     file.seek(0)
     data = file.read()

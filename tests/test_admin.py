@@ -391,3 +391,19 @@ def test_admin_path_is_configurable(settings):
         settings.ADMIN_URL = "admin/"
         importlib.reload(newsroom.urls)
         clear_url_caches()
+
+
+def test_article_with_a_stored_image_saves_again(editor_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    article = make_article("再儲存", slug="again")
+    post_figure(
+        editor_client, article, SimpleUploadedFile("a.jpg", png_bytes(), "image/jpeg")
+    )
+
+    response = editor_client.post(
+        change_url(article), form_data(editor_client, change_url(article), dek="新摘要")
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.dek == "新摘要" and Figure.objects.get().image

@@ -239,14 +239,6 @@ def newsroom(tmp_path):
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: saving an article whose figure already has an uploaded image "
-        "fails with HTTP 500 (ValueError: I/O operation on closed file in "
-        "articles.images.validate_image_file)"
-    ),
-)
 def test_writer_files_editor_publishes_reader_sees_it(
     live_server, page, reader_page, media, newsroom, artifacts
 ):
