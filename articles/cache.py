@@ -8,9 +8,14 @@ other signed-in users always get fresh pages.
 """
 
 import hashlib
+import logging
 from functools import wraps
 
 from django.core.cache import cache
+
+from newsroom.middleware import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "newsroom:content-generation"
 PAGE_TIMEOUT = 60 * 60
@@ -29,6 +34,10 @@ def bump_generation() -> None:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not set yet (or evicted)
         cache.set(GENERATION_KEY, 2, timeout=None)
+    except CACHE_ERRORS as exc:
+        # A cache that is down holds no pages to invalidate; Redis here keeps
+        # nothing across a restart.
+        logger.warning("cache unavailable, generation not moved: %s", exc)
 
 
 def _seconds_until_next_scheduled(current_generation: int) -> int | None:
@@ -64,6 +73,14 @@ def cached_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
+        try:
+            return _cached(request, *args, **kwargs)
+        except CACHE_ERRORS as exc:
+            # Without the cache the page is still served, only slower.
+            logger.warning("page cache unavailable: %s", exc)
+            return view(request, *args, **kwargs)
+
+    def _cached(request, *args, **kwargs):
         current = generation()
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"newsroom:page:{current}:{path}"

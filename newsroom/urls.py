@@ -6,6 +6,8 @@ from django.urls import include, path
 from django.views.static import serve
 from markdownx.views import ImageUploadView, MarkdownifyView
 
+from newsroom.health import healthz
+
 
 def media(request, path):
     """Uploads, served by Django only when SERVE_MEDIA is on (development,
@@ -16,6 +18,7 @@ def media(request, path):
 
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
     # django-markdownx's editor endpoints, for staff only (upstream leaves
     # them open to anyone, uploads included).
