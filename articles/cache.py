@@ -11,6 +11,7 @@ import hashlib
 import logging
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 
 from newsroom.middleware import CACHE_ERRORS
@@ -71,7 +72,11 @@ def cached_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.user.is_authenticated
+            or settings.PAGE_CACHE_SECONDS <= 0
+        ):
             return view(request, *args, **kwargs)
         try:
             return _cached(request, *args, **kwargs)
@@ -91,7 +96,7 @@ def cached_page(view):
                 response = response.render()
             if response.status_code == 200 and not response.streaming:
                 until_scheduled = _seconds_until_next_scheduled(current)
-                timeout = PAGE_TIMEOUT
+                timeout = settings.PAGE_CACHE_SECONDS
                 if until_scheduled is not None:
                     timeout = min(timeout, until_scheduled)
                 if timeout > 0:

@@ -205,6 +205,9 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Whole pages cached for readers, in seconds (0 turns the page cache off).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
+
 # Logs: one JSON object a line on stderr (LOG_FORMAT=text for people).
 LOGGING = {
     "version": 1,

@@ -1,7 +1,9 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import include, path
 from django.views.static import serve
 from markdownx.views import ImageUploadView, MarkdownifyView
@@ -15,6 +17,11 @@ def media(request, path):
     if not settings.SERVE_MEDIA:
         raise Http404("Media is not served by the application.")
     return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+def bare(request):
+    """The ceiling for benchmarks: the same stack, no work (BENCH_BARE_VIEW=1)."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 urlpatterns = [
@@ -35,3 +42,5 @@ urlpatterns = [
     path(settings.MEDIA_URL.lstrip("/") + "<path:path>", media),
     path("", include("articles.urls")),
 ]
+if os.environ.get("BENCH_BARE_VIEW"):
+    urlpatterns.insert(0, path("bench/bare", bare))
