@@ -1,5 +1,12 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TIMEOUT_MS = 5_000
 
 
 @pytest.fixture(autouse=True)
@@ -16,3 +23,57 @@ def archive(tmp_path):
     directory = tmp_path / "archive"
     directory.mkdir()
     return directory
+
+
+# --- browser tests (tests/test_browser*.py) ----------------------------------
+
+
+@pytest.fixture
+def artifacts():
+    """Where screenshots go: ARTIFACTS_DIR, default artifacts/browser/."""
+    default = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+    directory = Path(os.environ.get("ARTIFACTS_DIR", default))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright (which must never download a
+    browser of its own): one for the module; each test gets a fresh context."""
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("NEWSROOM_REQUIRE_BROWSER"):  # CI must run these
+            pytest.fail(message)
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API keeps an event loop in this thread, and Django then
+    # refuses ORM calls "from an async context" (test data, the flush after each
+    # test). Only the browser tests need the escape hatch: it is not global.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=LAUNCH_ARGS
+            )
+            yield browser
+            browser.close()
+
+
+def _page(browser):
+    context = browser.new_context(locale="zh-HK")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(browser):
+    yield from _page(browser)
+
+
+@pytest.fixture
+def reader_page(browser):
+    """An anonymous reader: a context of its own, sharing no cookies."""
+    yield from _page(browser)

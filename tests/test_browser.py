@@ -7,10 +7,8 @@ executable every test here is skipped. Screenshots go to ARTIFACTS_DIR
 (default artifacts/browser/ in the project).
 """
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -20,9 +18,6 @@ from tests.factories import make_article, make_author
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TIMEOUT_MS = 5_000
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 4
 LONG_URL = (
     "https://web.archive.org/web/20210801183306/https://www.hkcnews.com/article/39492/"
@@ -31,44 +26,6 @@ LONG_URL = (
 OVERFLOW_JS = "document.documentElement.scrollWidth - window.innerWidth"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def artifacts():
-    default = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
-    directory = Path(os.environ.get("ARTIFACTS_DIR", default))
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module; each test gets a fresh context."""
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
-        if os.environ.get("NEWSROOM_REQUIRE_BROWSER"):  # CI must run these
-            pytest.fail(message)
-        pytest.skip(message)
-    # Playwright's sync API keeps an event loop in this thread, and Django then
-    # refuses ORM calls "from an async context" (test data, the flush after each
-    # test). Only this module needs the escape hatch: it is not set globally.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=LAUNCH_ARGS
-            )
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-HK")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture

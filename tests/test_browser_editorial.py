@@ -7,9 +7,7 @@ executable every test here is skipped. Screenshots go to ARTIFACTS_DIR
 (default artifacts/browser/ in the project).
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -22,9 +20,6 @@ from articles.roles import EDITORS, WRITERS
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TIMEOUT_MS = 5_000
 ADD_PATH = "/admin/articles/article/add/"
 CHANGELIST_PATH = "/admin/articles/article/"
 TITLE = "新聞稿：海港城開幕"
@@ -35,54 +30,6 @@ CAPTION = "海港城開幕當日的人潮"
 ALT = "市民在海港城入口排隊"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def artifacts():
-    default = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
-    directory = Path(os.environ.get("ARTIFACTS_DIR", default))
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module; each test gets a fresh context."""
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
-        if os.environ.get("NEWSROOM_REQUIRE_BROWSER"):  # CI must run these
-            pytest.fail(message)
-        pytest.skip(message)
-    # Playwright's sync API keeps an event loop in this thread, and Django then
-    # refuses ORM calls "from an async context" (test data, the flush after each
-    # test). Only the browser modules need the escape hatch: it is not global.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=LAUNCH_ARGS
-            )
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-HK")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def reader_page(browser):
-    """An anonymous reader: a context of its own, sharing no cookies."""
-    context = browser.new_context(locale="zh-HK")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture
