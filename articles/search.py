@@ -15,12 +15,16 @@ A query must match every one of its terms: the bigrams of each Han run (so
 特首 must appear as a pair), a lone character for a one-character run, and
 each word (as a prefix, so "blink" finds "Blinken").
 
-The index lives in `articles_searchindex`, a table of its own made by a
-migration for each database: on PostgreSQL a `tsvector` of every term with a
-GIN index, and a small weighted one of headline and meta terms for ranking,
-both built from tsvector literals so no text-search parser or locale is
-involved; on SQLite an FTS5 table. Headline matches rank first, then matches
-in tags, bylines and the dek, then body matches; newer articles win ties.
+The index lives in `articles_searchindex`, a table of its own made by
+migrations for each database. On PostgreSQL it holds, per article, the
+headline's terms and every term (two `tsvector`s, each with a GIN index, built
+from tsvector literals so no text-search parser or locale is involved) and
+the publication time (NULL while not published). Headline matches come first,
+newest first, then the other matches, newest first: both are read straight
+from a GIN index and need no per-match scoring, so a common word among
+hundreds of thousands of articles costs about what a rare one does. On SQLite
+it is an FTS5 table ranked by bm25 (headline, then tags, bylines and dek, then
+body), newer articles winning ties.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime
 
 import opencc
 from django.db import connection, transaction
@@ -38,7 +42,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 TABLE = "articles_searchindex"
 MAX_QUERY_TERMS = 32
-MAX_POSITION = 16383  # PostgreSQL's limit for a tsvector position
 
 _converter = opencc.OpenCC("t2s")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
@@ -46,7 +49,6 @@ _TOKEN_RE = re.compile(rf"[{_HAN}]+|[0-9a-z\u00c0-\u024f]+")
 _HAN_RE = re.compile(rf"[{_HAN}]")
 
 
-@lru_cache(maxsize=100_000)
 def _fold_char(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char).lower()
     if len(folded) != 1:  # ligatures and the like: keep the character
@@ -58,11 +60,22 @@ def _fold_char(char: str) -> str:
     return folded
 
 
+class _FoldTable(dict):
+    """str.translate table that folds each character once, on first sight."""
+
+    def __missing__(self, codepoint: int) -> str:
+        folded = self[codepoint] = _fold_char(chr(codepoint))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower case, NFKC width folding and Simplified script, character by
     character: position i of the result stands for position i of the input
     (highlighting relies on it)."""
-    return "".join(map(_fold_char, text))
+    return text.translate(_FOLD_TABLE)
 
 
 def _runs(text: str) -> list[str]:
@@ -118,6 +131,7 @@ class Document:
     title: str
     meta: str  # tags, bylines, dek, section
     body: str
+    published_at: datetime | None = None  # None unless the article is published
 
 
 # --- writing the index ----------------------------------------------------
@@ -127,22 +141,18 @@ def _quote(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _postgres_vectors(doc: Document) -> tuple[str, str]:
-    """Two tsvector literals: every term (for matching; no positions, so it
-    stays small), and the headline and meta terms with their weights, A and B
-    (for ranking; small enough to read for each match without cost)."""
-    every = dict.fromkeys(
-        document_terms(doc.title) + document_terms(doc.meta) + document_terms(doc.body)
+def _postgres_row(doc: Document) -> tuple:
+    """article_id, published_at and two tsvector literals: the headline's
+    terms, and every term (no positions: matching needs none, and it stays
+    small)."""
+    title = document_terms(doc.title)
+    every = dict.fromkeys(title + document_terms(doc.meta) + document_terms(doc.body))
+    return (
+        doc.article_id,
+        doc.published_at,
+        " ".join(map(_quote, title)),
+        " ".join(map(_quote, every)),
     )
-    head: dict[str, str] = {}
-    for weight, text in (("A", doc.title), ("B", doc.meta)):
-        for term in document_terms(text):
-            head.setdefault(term, weight)
-    head_parts = [
-        f"{_quote(term)}:{min(position, MAX_POSITION)}{weight}"
-        for position, (term, weight) in enumerate(head.items(), start=1)
-    ]
-    return " ".join(map(_quote, every)), " ".join(head_parts)
 
 
 def index_documents(docs: Sequence[Document]) -> None:
@@ -152,10 +162,12 @@ def index_documents(docs: Sequence[Document]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.executemany(
-                f"INSERT INTO {TABLE} (article_id, document, head) "
-                "VALUES (%s, %s::tsvector, %s::tsvector) ON CONFLICT (article_id) "
-                "DO UPDATE SET document = EXCLUDED.document, head = EXCLUDED.head",
-                [(doc.article_id, *_postgres_vectors(doc)) for doc in docs],
+                f"INSERT INTO {TABLE} (article_id, published_at, title, document) "
+                "VALUES (%s, %s, %s::tsvector, %s::tsvector) "
+                "ON CONFLICT (article_id) DO UPDATE SET "
+                "published_at = EXCLUDED.published_at, "
+                "title = EXCLUDED.title, document = EXCLUDED.document",
+                [_postgres_row(doc) for doc in docs],
             )
         else:
             ids = [doc.article_id for doc in docs]
@@ -212,7 +224,14 @@ def document_of(article) -> Document:
     if article.category_id:
         meta.append(article.category.name)
     meta.append(article.dek)
-    return Document(article.pk, article.title, "\n".join(meta), article.body)
+    published = article.status == article.Status.PUBLISHED
+    return Document(
+        article.pk,
+        article.title,
+        "\n".join(meta),
+        article.body,
+        published_at=article.published_at if published else None,
+    )
 
 
 def reindex(article_ids: Iterable[int]) -> None:
@@ -226,10 +245,12 @@ def reindex(article_ids: Iterable[int]) -> None:
 
 
 def search_ids(query: Query, *, limit: int = 1000) -> list[int]:
-    """Ids of published articles matching every term, best first.
+    """Ids of published articles matching every term, best first: at most
+    `limit` of them.
 
-    Headline matches rank above matches in tags, bylines and the dek, which
-    rank above body matches; newer articles win ties.
+    Headline matches come first. On PostgreSQL each group is newest first; on
+    SQLite bm25 ranks within them (tags, bylines and dek above body) and newer
+    articles win ties.
     """
     if not query:
         return []
@@ -260,7 +281,7 @@ def _run(query: Query, limit: int, prefix: str = "") -> list[tuple]:
         return cursor.fetchall()
 
 
-_PUBLISHED = "a.status = 'published' AND a.published_at <= %s"
+_PUBLISHED = "a.status = 'published' AND a.published_at <= %(now)s"
 
 
 def _postgres_sql(query: Query, limit: int) -> tuple[str, list]:
@@ -269,17 +290,34 @@ def _postgres_sql(query: Query, limit: int) -> tuple[str, list]:
     tsquery = " & ".join(
         [_quote(t) for t in query.han_terms] + [_quote(w) + ":*" for w in query.words]
     )
-    # The matches are found in the GIN index first, on their own (so the
-    # planner cannot start from the articles and test each document), then
-    # joined to the articles to keep the published ones.
-    sql = (
-        f"WITH matches AS MATERIALIZED (SELECT article_id, "
-        "ts_rank('{0, 0, 0.4, 1.0}', head, %s::tsquery) AS rank "
-        f"FROM {TABLE} WHERE document @@ %s::tsquery) "
-        "SELECT m.article_id FROM matches m JOIN articles_article a ON a.id = m.article_id "
-        f"WHERE {_PUBLISHED} ORDER BY m.rank DESC, a.published_at DESC, a.id DESC LIMIT %s"
-    )
-    return sql, [tsquery, tsquery, timezone.now(), limit]
+    now = timezone.now()
+    # Two tiers, each read from its own GIN index and cut to the newest
+    # `limit`: headline matches, then (only when those are fewer than
+    # `limit`) the other matches. No match is scored, so a word found in
+    # most of the archive costs a sort of ids and dates, not a rank each.
+    # The articles are joined only for the chosen few, to recheck that they
+    # are still public.
+    sql = f"""
+        WITH headline AS MATERIALIZED (
+            SELECT article_id, published_at FROM {TABLE}
+            WHERE title @@ %(q)s::tsquery AND published_at <= %(now)s
+            ORDER BY published_at DESC, article_id DESC LIMIT %(limit)s
+        ), elsewhere AS MATERIALIZED (
+            SELECT article_id, published_at FROM {TABLE}
+            WHERE (SELECT count(*) FROM headline) < %(limit)s
+              AND document @@ %(q)s::tsquery AND published_at <= %(now)s
+              AND NOT title @@ %(q)s::tsquery
+            ORDER BY published_at DESC, article_id DESC LIMIT %(limit)s
+        ), found AS (
+            SELECT 0 AS tier, * FROM headline
+            UNION ALL SELECT 1 AS tier, * FROM elsewhere
+        )
+        SELECT f.article_id FROM found f
+        JOIN articles_article a ON a.id = f.article_id
+        WHERE {_PUBLISHED}
+        ORDER BY f.tier, f.published_at DESC, f.article_id DESC LIMIT %(limit)s
+    """
+    return sql, {"q": tsquery, "now": now, "limit": limit}
 
 
 def _sqlite_sql(query: Query, limit: int) -> tuple[str, list]:
@@ -293,10 +331,11 @@ def _sqlite_sql(query: Query, limit: int) -> tuple[str, list]:
     )
     sql = (
         f"SELECT s.rowid FROM {TABLE} s JOIN articles_article a ON a.id = s.rowid "
-        f"WHERE {TABLE} MATCH %s AND {_PUBLISHED} "
-        f"ORDER BY bm25({TABLE}, 20.0, 4.0, 1.0), a.published_at DESC, a.id DESC LIMIT %s"
+        f"WHERE {TABLE} MATCH %(match)s AND {_PUBLISHED} "
+        f"ORDER BY bm25({TABLE}, 20.0, 4.0, 1.0), a.published_at DESC, a.id DESC "
+        "LIMIT %(limit)s"
     )
-    return sql, [match, timezone.now(), limit]
+    return sql, {"match": match, "now": timezone.now(), "limit": limit}
 
 
 # --- highlighting ------------------------------------------------------------

@@ -91,6 +91,34 @@ def test_headline_matches_rank_above_body_matches():
 
 
 @pytestmark_db
+def test_each_tier_is_newest_first_and_the_limit_cuts_from_the_end():
+    now = timezone.now()
+
+    def article(title, body, days_ago):
+        return make_article(
+            title,
+            slug=f"s{days_ago}",
+            body=body,
+            published_at=now - timedelta(days_ago),
+        )
+
+    old_title = article("特首舊聞", "內容。", 30)
+    new_body = article("新聞", "特首今日表示。", 1)
+    new_title = article("特首新聞", "內容。", 2)
+    old_body = article("舊聞", "特首昨日表示。", 20)
+
+    assert ids("特首") == [new_title.pk, old_title.pk, new_body.pk, old_body.pk]
+    query = search.parse_query("特首")
+    assert search.search_ids(query, limit=3) == [
+        new_title.pk,
+        old_title.pk,
+        new_body.pk,
+    ]
+    # Enough headline matches: the body matches are not even looked for.
+    assert search.search_ids(query, limit=2) == [new_title.pk, old_title.pk]
+
+
+@pytestmark_db
 def test_tags_bylines_and_latin_words_are_searchable():
     author = make_author("林勵")
     article = make_article(
@@ -127,6 +155,27 @@ def test_edits_and_deletes_reach_the_index(django_capture_on_commit_callbacks):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM articles_searchindex")
         assert cursor.fetchone()[0] == 0
+
+
+@pytestmark_db
+def test_publishing_and_unpublishing_reach_the_index(
+    django_capture_on_commit_callbacks,
+):
+    article = make_article(
+        "特首草稿", slug="a", status=Article.Status.DRAFT, published_at=None
+    )
+    assert ids("特首") == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.status = Article.Status.PUBLISHED
+        article.published_at = timezone.now() - timedelta(minutes=1)
+        article.save()
+    assert ids("特首") == [article.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article.status = Article.Status.DRAFT
+        article.save()
+    assert ids("特首") == []
 
 
 @pytestmark_db
@@ -198,7 +247,48 @@ def test_search_page_queries_do_not_grow_with_results(client):
 def test_postgres_search_uses_the_gin_index():
     make_article("特首", slug="a")
     plan = search.explain(search.parse_query("特首"))
+    assert "Bitmap Index Scan on articles_searchindex_title_gin" in plan
     assert "Bitmap Index Scan on articles_searchindex_document_gin" in plan
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index")
+def test_postgres_index_migrates_both_ways_without_losing_matches():
+    from django.db.migrations.executor import MigrationExecutor
+
+    article = make_article("特首回應", slug="a", body="林鄭月娥表示。", tags=["政治"])
+    draft = make_article(
+        "特首草稿", slug="b", status=Article.Status.DRAFT, published_at=None
+    )
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.migrate([("articles", target)])
+
+    try:
+        migrate("0004_verbose_names")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT article_id, head::text FROM articles_searchindex "
+                "ORDER BY article_id"
+            )
+            heads = dict(cursor.fetchall())
+        assert "'特首':1A" in heads[article.pk]
+        assert "'特首':1A" in heads[draft.pk]
+    finally:
+        migrate("0005_search_by_headline_then_date")
+
+    assert ids("特首") == [article.pk]
+    assert ids("林鄭") == [article.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT article_id, published_at FROM articles_searchindex "
+            "ORDER BY article_id"
+        )
+        assert cursor.fetchall() == [
+            (article.pk, article.published_at),
+            (draft.pk, None),
+        ]
 
 
 @pytestmark_db

@@ -487,6 +487,8 @@ class _Importer:
                         ]
                     ),
                     item.body,
+                    # Imported articles with a date are published.
+                    published_at=_aware(item.published_at),
                 )
                 for item in items
             ]
