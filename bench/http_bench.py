@@ -16,10 +16,8 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -27,33 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(env):
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi"],
-        cwd=ROOT,
-        env=dict(
-            env, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_ACCESS_LOG="/dev/null"
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    sys.exit("gunicorn did not start")
+from bench.servers import AppServer  # noqa: E402 (needs the path above)
 
 
 def wrk(url, duration, connections):
@@ -156,8 +128,8 @@ def main():
     env = dict(os.environ, BENCH_BARE_VIEW="1", DEBUG="0", ALLOWED_HOSTS="127.0.0.1")
     rows = []
     for mode, cache_seconds in (("cold", "0"), ("warm", "3600")):
-        process, base = start(dict(env, PAGE_CACHE_SECONDS=cache_seconds))
-        try:
+        with AppServer(dict(env, PAGE_CACHE_SECONDS=cache_seconds)) as server:
+            base = server.base
             ceiling = wrk(base + "/bench/bare", options.duration, options.connections)
             if mode == "cold":
                 rows.append(("bare view", "-", ceiling, 1.0, "-"))
@@ -167,9 +139,6 @@ def main():
                 rows.append(
                     (name, mode, result, result["rps"] / ceiling["rps"], counts[name])
                 )
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
 
     from django.db import connection
 

@@ -7,10 +7,8 @@ unless NEWSROOM_REQUIRE_SERVICES is set (CI), which makes that a failure.
 
 import http.cookiejar
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.servers import AppServer
 from tests.test_admin import _Form
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,12 +31,6 @@ def _require(condition, message):
         if os.environ.get("NEWSROOM_REQUIRE_SERVICES"):
             pytest.fail(message)
         pytest.skip(message)
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -61,8 +54,6 @@ def services():
         SECRET_KEY="scale-out-test-key-" + uuid.uuid4().hex,
         DJANGO_SUPERUSER_PASSWORD="editor-pass-1",
         LOG_LEVEL="WARNING",
-        GUNICORN_WORKERS="1",
-        GUNICORN_ACCESS_LOG="/dev/null",
     )
     try:
         yield env
@@ -84,26 +75,6 @@ def manage(env, *args, **kwargs):
     )
 
 
-def start_server(env):
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "newsroom.wsgi"],
-        cwd=ROOT,
-        env=dict(env, GUNICORN_BIND=f"127.0.0.1:{port}"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
-            return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("gunicorn did not start")
-
-
 def test_an_edit_through_one_server_is_seen_through_the_other(services):
     env = services
     manage(env, "migrate", "--noinput")
@@ -118,8 +89,8 @@ def test_an_edit_through_one_server_is_seen_through_the_other(services):
         "Article.objects.create(pk=501, title='第一版標題', slug='a', body='內文。', "
         "status='published', published_at=timezone.now())",
     )
-    (server_a, a), (server_b, b) = start_server(env), start_server(env)
-    try:
+    with AppServer(env, workers=1) as server_a, AppServer(env, workers=1) as server_b:
+        a, b = server_a.base, server_b.base
         page = "/article/501/a/"
         assert "第一版標題" in _get(b + page)  # now cached in Redis
         assert "第一版標題" in _get(b + page)
@@ -128,10 +99,6 @@ def test_an_edit_through_one_server_is_seen_through_the_other(services):
 
         assert "第二版標題" in _get(b + page)
         assert "第二版標題" in _get(b + "/")
-    finally:
-        for process in (server_a, server_b):
-            process.terminate()
-            process.wait(timeout=20)
 
 
 def _get(url):
