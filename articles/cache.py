@@ -1,10 +1,17 @@
 """Whole-page caching for readers, invalidated whenever content changes.
 
-Every cached page's key holds the current "generation" of the content; any
-change to an article, its figures, tags, bylines or sections bumps it (see
-signals.py; the importer bumps it once per run), so no page outlives a change.
-With a shared cache (Redis) this holds across all app servers. Staff and
-other signed-in users always get fresh pages.
+Views that may be cached are marked with `cached_page`; `PageCacheMiddleware`
+stores their responses and serves them again. It sits before sessions,
+authentication and URL routing, so a cache hit costs one cache round trip
+(the content generation and the page, fetched together) and nothing else.
+
+Every cached page is stored with the "generation" of the content it was made
+from; any change to an article, its figures, tags, bylines or sections bumps
+the generation (see signals.py; the importer bumps it once per run), and a
+page of an older generation is never served, so no page outlives a change.
+With a shared cache (Redis) this holds across all app servers. Requests that
+carry a session cookie (staff, anyone signed in) always get fresh pages and
+never fill the cache.
 """
 
 import hashlib
@@ -13,6 +20,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
+from django.utils import translation
+from django.utils.cache import get_conditional_response
+from django.utils.http import parse_http_date_safe
 
 from newsroom.middleware import CACHE_ERRORS
 
@@ -68,39 +79,87 @@ def _seconds_until_next_scheduled(current_generation: int) -> int | None:
 
 
 def cached_page(view):
-    """Cache a GET/HEAD response for anonymous readers until content changes."""
+    """Mark a view's responses as the same for every anonymous reader."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        request.page_cacheable = True
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+class PageCacheMiddleware:
+    """Serve readers' GET requests from the page cache; store what views mark."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         if (
-            request.method not in ("GET", "HEAD")
-            or request.user.is_authenticated
+            request.method != "GET"
             or settings.PAGE_CACHE_SECONDS <= 0
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
-            return view(request, *args, **kwargs)
+            return self.get_response(request)
+        key = _page_key(request)
         try:
-            return _cached(request, *args, **kwargs)
+            found = cache.get_many([GENERATION_KEY, key])
         except CACHE_ERRORS as exc:
             # Without the cache the page is still served, only slower.
             logger.warning("page cache unavailable: %s", exc)
-            return view(request, *args, **kwargs)
+            return self.get_response(request)
+        current = found.get(GENERATION_KEY)
+        stored = found.get(key)
+        if current is not None and stored is not None and stored[0] == current:
+            return _conditional(request, stored[1])
 
-    def _cached(request, *args, **kwargs):
-        current = generation()
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"newsroom:page:{current}:{path}"
-        response = cache.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if response.status_code == 200 and not response.streaming:
-                until_scheduled = _seconds_until_next_scheduled(current)
-                timeout = settings.PAGE_CACHE_SECONDS
-                if until_scheduled is not None:
-                    timeout = min(timeout, until_scheduled)
-                if timeout > 0:
-                    cache.set(key, response, timeout)
+        response = self.get_response(request)
+        if getattr(request, "page_cacheable", False) and _storable(response):
+            try:
+                _store(key, current, response)
+            except (*CACHE_ERRORS, DatabaseError) as exc:
+                logger.warning("page not cached: %s", exc)
         return response
 
-    return wrapper
+
+def _page_key(request) -> str:
+    language = translation.get_language_from_request(request)
+    where = (
+        f"{language} {request.scheme} {request.get_host()} {request.get_full_path()}"
+    )
+    return "newsroom:page:" + hashlib.sha256(where.encode()).hexdigest()
+
+
+def _storable(response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def _store(key: str, current: int | None, response) -> None:
+    if current is None:
+        current = generation()
+    timeout = settings.PAGE_CACHE_SECONDS
+    until_scheduled = _seconds_until_next_scheduled(current)
+    if until_scheduled is not None:
+        timeout = min(timeout, until_scheduled)
+    if timeout > 0:
+        cache.set(key, (current, response), timeout)
+
+
+def _conditional(request, response):
+    """The cached response, or 304 when the reader's copy is still current."""
+    last_modified = response.get("Last-Modified")
+    return (
+        get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=last_modified and parse_http_date_safe(last_modified),
+            response=response,
+        )
+        or response
+    )

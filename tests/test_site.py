@@ -297,6 +297,85 @@ def test_pages_are_cached_until_an_article_changes(
     assert "改過的標題" in page(client, article.get_absolute_url())
 
 
+def test_a_cached_page_answers_304_without_touching_the_database(
+    client, django_assert_num_queries
+):
+    article = rich_article()
+    url = article.get_absolute_url()
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        again = client.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+
+
+def _change_title_quietly(article, title):
+    """An edit that moves no cache generation: shows which page is cached."""
+    Article.objects.filter(pk=article.pk).update(title=title, body_html="")
+
+
+def test_staff_get_fresh_pages_and_never_fill_the_cache(client, admin_client):
+    article = rich_article()
+    url = article.get_absolute_url()
+    assert "文章0" in page(admin_client, url)  # not stored
+    _change_title_quietly(article, "第二版")
+    assert "第二版" in page(client, url)  # stored now
+    _change_title_quietly(article, "第三版")
+
+    assert "第二版" in page(client, url)
+    assert "第三版" in page(admin_client, url)
+
+
+def test_pages_are_cached_per_language_and_host(client, settings):
+    settings.ALLOWED_HOSTS = ["a.example", "b.example"]
+    article = rich_article()
+    url = article.get_absolute_url()
+    page(client, url, HTTP_HOST="a.example", HTTP_ACCEPT_LANGUAGE="zh-hant")
+    _change_title_quietly(article, "第二版")
+
+    assert "第二版" not in page(
+        client, url, HTTP_HOST="a.example", HTTP_ACCEPT_LANGUAGE="zh-hant"
+    )
+    assert "第二版" in page(client, url, HTTP_HOST="b.example")
+    assert "第二版" in page(
+        client, url, HTTP_HOST="a.example", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def test_responses_that_set_cookies_are_not_cached(client, monkeypatch):
+    from django.shortcuts import render
+
+    article = rich_article()
+
+    def render_with_cookie(*args, **kwargs):
+        response = render(*args, **kwargs)
+        response.set_cookie("seen", "1")
+        return response
+
+    monkeypatch.setattr("articles.views.render", render_with_cookie)
+    page(client, article.get_absolute_url())
+    _change_title_quietly(article, "第二版")
+    assert "第二版" in page(client, article.get_absolute_url())
+
+
+@pytest.mark.parametrize("error", ["cache", "database"])
+def test_the_page_is_served_when_storing_it_fails(client, monkeypatch, error):
+    from django.core.cache import cache
+    from django.db import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    article = rich_article()
+
+    def broken_set(*args, **kwargs):
+        if error == "cache":
+            raise RedisConnectionError("connection refused")
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(cache, "set", broken_set)
+    assert "文章0" in page(client, article.get_absolute_url())
+
+
 def test_body_is_rendered_once_and_stored(client, django_assert_num_queries):
     article = rich_article()
     page(client, article.get_absolute_url())
