@@ -343,3 +343,18 @@ def test_parallel_parsing_imports_the_same_as_serial(archive, tmp_path):
     assert "created 220" in out
     assert sorted(Article.objects.values_list("pk", flat=True)) == list(range(1, 221))
     assert Article.objects.get(pk=7).title == "文章7"
+
+
+def test_planner_statistics_are_refreshed_after_an_import_that_wrote(archive):
+    write_article(archive, "a.md", legacy_id=1)
+    refresh = "ANALYZE " if connection.vendor == "postgresql" else "PRAGMA optimize"
+
+    def statements_of(*args):
+        with CaptureQueriesContext(connection) as queries:
+            assert run(*args)[2] == 0
+        return [q["sql"] for q in queries if q["sql"].startswith(refresh)]
+
+    (first,) = statements_of(archive)
+    if connection.vendor == "postgresql":
+        assert "articles_article" in first and "articles_searchindex" in first
+    assert statements_of(archive) == []  # nothing written, nothing to refresh

@@ -20,7 +20,13 @@ from articles.importing.parse import (
     parse_or_error,
     read_source,
 )
-from articles.importing.persist import ImportReport, import_sources
+from articles.importing.persist import (
+    CREATED,
+    UPDATED,
+    ImportReport,
+    import_sources,
+    refresh_statistics,
+)
 
 
 class Command(BaseCommand):
@@ -113,6 +119,14 @@ class Command(BaseCommand):
 
         if not options["dry_run"]:
             bump_generation()
+            counts = report.counts
+            if counts[CREATED] or counts[UPDATED]:
+                try:
+                    refresh_statistics()
+                except DatabaseError as exc:  # the import itself is committed
+                    self.stderr.write(
+                        f"warning: planner statistics not refreshed: {exc}"
+                    )
         for outcome in report.failed:
             self.stderr.write(f"{outcome.path}: {outcome.reason}")
         if options["verbosity"] >= 2:
