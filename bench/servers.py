@@ -326,13 +326,21 @@ class RedisServer:
             f"redis-server did not start; its log ends:\n{_tail(self.root / 'redis.log')}"
         )
 
+    def _command(self, command: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(command + b"\r\n")
+            return s.recv(64)
+
     def _answers_ping(self) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
+            return self._command(b"PING").startswith(b"+PONG")
         except OSError:
             return False
+
+    def flush(self):
+        """Delete every key (FLUSHALL)."""
+        if not self._command(b"FLUSHALL").startswith(b"+OK"):
+            raise RuntimeError("redis-server refused FLUSHALL")
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
