@@ -1,22 +1,20 @@
 """Requests per second and latency under wrk, against gunicorn, cold and warm.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... \\
-        .venv/bin/python bench/http_bench.py [--duration 10] [--connections 32]
+        .venv/bin/python bench/http_bench.py [--duration 10] [--connections 32] [--json]
 
 The database must hold an imported archive. For each page (home, an article,
 the busiest tag, a search, the RSS feed) wrk runs against gunicorn with the
 page cache off ("cold": every request renders; bodies are already stored) and
-on ("warm"), and against a bare view on the same stack (the ceiling). Queries
+on ("warm"), and against a bare view on the same stack (the ceiling, measured
+on each of the two servers; "of ceiling" compares with that server's). Queries
 per page are counted in-process on a cold cache. Prints a table and writes
-bench/RESULTS-http.md.
+bench/RESULTS-http.md (with --json: prints JSON, writes nothing).
 """
 
 import argparse
+import json
 import os
-import platform
-import re
-import shutil
-import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -25,33 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
-from bench.servers import AppServer  # noqa: E402 (needs the path above)
-
-
-def wrk(url, duration, connections):
-    result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    out = result.stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-    def latency(percent):
-        match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)", out, re.M)
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(r"Socket errors: (.*)", out)
-    return {
-        "rps": rps,
-        "p50": latency(50),
-        "p99": latency(99),
-        "errors": int(errors.group(1)) if errors else 0,
-        "socket_errors": socket_errors.group(1) if socket_errors else "",
-    }
+from bench import report, wrk  # noqa: E402 (needs the path above)
+from bench.servers import AppServer  # noqa: E402
 
 
 def pages():
@@ -93,35 +66,36 @@ def queries_per_page(urls):
     return counts
 
 
-def machine():
-    cpu = ""
-    try:
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        pass
-    memory = ""
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f"{kib / 1_048_576:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{os.cpu_count()} cores ({cpu}), {memory}, {platform.platform()}"
+def _row(name, mode, result, ceiling, queries):
+    return {
+        "page": name,
+        "cache": mode,
+        "req/s": result["rps"],
+        "p50 ms": result["p50"],
+        "p99 ms": result["p99"],
+        "errors": result["non_2xx"] + result["socket_errors"],
+        "of ceiling": f"{result['rps'] / ceiling['rps']:.0%}",
+        "ratio": result["rps"] / ceiling["rps"],
+        "queries (cold)": queries,
+    }
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
-    options = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed: apt-get install wrk")
+def run(duration=10, connections=32) -> dict:
+    """wrk on each page, cold and warm, on the database and cache of this
+    environment (DATABASE_URL, REDIS_URL).
 
+    Returns {"database", "published articles", "duration", "connections",
+    "rows"}; a row: page, cache (cold or warm: the server's setting), req/s,
+    p50 ms, p99 ms, errors (responses of 400 and above, and socket errors),
+    of ceiling (and `ratio`, the same as a number), queries (cold). Raises
+    FileNotFoundError without wrk, RuntimeError when gunicorn or wrk fails.
+    """
+    if not wrk.available():
+        raise FileNotFoundError("wrk is not installed (apt-get install wrk)")
     urls = pages()
     counts = queries_per_page(urls)
+    from django.db import connection
+
     from articles.models import Article
 
     published = Article.objects.published().count()
@@ -130,33 +104,48 @@ def main():
     for mode, cache_seconds in (("cold", "0"), ("warm", "3600")):
         with AppServer(dict(env, PAGE_CACHE_SECONDS=cache_seconds)) as server:
             base = server.base
-            ceiling = wrk(base + "/bench/bare", options.duration, options.connections)
-            if mode == "cold":
-                rows.append(("bare view", "-", ceiling, 1.0, "-"))
+            # Every worker's first requests are slow (lazy imports, URL
+            # resolver, templates): a discarded run gets them out of the way.
+            wrk.run(base + "/bench/bare", 2, connections)
+            ceiling = wrk.run(base + "/bench/bare", duration, connections)
+            rows.append(_row("bare view", mode, ceiling, ceiling, None))
             for name, url in urls.items():
                 urllib.request.urlopen(base + url, timeout=30).read()  # warm the cache
-                result = wrk(base + url, options.duration, options.connections)
-                rows.append(
-                    (name, mode, result, result["rps"] / ceiling["rps"], counts[name])
-                )
+                result = wrk.run(base + url, duration, connections)
+                rows.append(_row(name, mode, result, ceiling, counts[name]))
+    return {
+        "database": connection.vendor,
+        "published articles": published,
+        "duration": duration,
+        "connections": connections,
+        "rows": rows,
+    }
 
-    from django.db import connection
 
-    header = (
-        f"{connection.vendor}, {published} published articles; "
-        f"wrk -t2 -c{options.connections} -d{options.duration}s; gunicorn.conf.py defaults"
+def table(rows) -> str:
+    return report.markdown_table(
+        [{k: v for k, v in row.items() if k != "ratio"} for row in rows]
     )
-    lines = [
-        "| page | cache | req/s | p50 ms | p99 ms | errors | of ceiling | queries (cold) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for name, mode, r, ratio, queries in rows:
-        errors = r["errors"] + (1 if r["socket_errors"] else 0)
-        lines.append(
-            f"| {name} | {mode} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-            f"{errors} | {ratio:.0%} | {queries} |"
-        )
-    text = "\n".join([f"Machine: {machine()}", "", header, "", *lines, ""])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--json", action="store_true", help="Print JSON only.")
+    options = parser.parse_args()
+    result = run(options.duration, options.connections)
+    if options.json:
+        print(json.dumps(result, indent=2))
+        return
+    header = (
+        f"{result['database']}, {result['published articles']} published articles; "
+        f"wrk -t2 -c{options.connections} -d{options.duration}s; "
+        "gunicorn.conf.py defaults"
+    )
+    text = "\n".join(
+        [f"Machine: {report.machine_line()}", "", header, "", table(result["rows"]), ""]
+    )
     print(text)
     (ROOT / "bench" / "RESULTS-http.md").write_text(
         "# HTTP benchmark\n\n"

@@ -1,14 +1,16 @@
 """Search latency on an imported archive: the /search/ page, cache off.
 
-    DATABASE_URL=... .venv/bin/python bench/search_bench.py [--runs 20]
+    DATABASE_URL=... .venv/bin/python bench/search_bench.py [--runs 20] [--json]
 
 Run it against a database that holds the archive (import_seeds first). Each
 query is asked `runs` times through Django's test client (the whole view:
-query, ranking, page of results, highlighting, template), with the page cache
-disabled; the table gives the matches and p50/p95 latency per query.
+the search, the page of results, highlighting, the template), with the page
+cache disabled; the table (or JSON, with --json) gives the matches and p50/p95
+latency per query.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -31,11 +33,13 @@ QUERIES = [
 ]
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=20)
-    options = parser.parse_args()
+def run(runs=20, queries=QUERIES) -> dict:
+    """Time each of `queries` `runs` times on the database of DATABASE_URL.
 
+    Returns {"database", "published articles", "runs", "rows"}, each row a
+    dict: query, matches, p50 ms, p95 ms. Raises RuntimeError when the page
+    does not answer 200.
+    """
     import django
 
     django.setup()
@@ -50,25 +54,53 @@ def main():
     dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()
-    print(
-        f"{connection.vendor}, {Article.objects.published().count()} published articles, "
-        f"{options.runs} runs a query"
-    )
-    print(f"{'query':<16} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    rows = []
     with override_settings(CACHES=dummy):
-        for text in QUERIES:
+        for text in queries:
             matches = len(search.search_ids(search.parse_query(text)))
             client.get("/search/", {"q": text})  # warm up
             times = []
-            for _ in range(options.runs):
+            for _ in range(runs):
                 start = time.perf_counter()
                 response = client.get("/search/", {"q": text})
                 times.append((time.perf_counter() - start) * 1000)
-                assert response.status_code == 200
-            p95 = statistics.quantiles(times, n=20)[-1]
-            print(
-                f"{text:<16} {matches:>8} {statistics.median(times):>8.1f} {p95:>8.1f}"
+                if response.status_code != 200:
+                    raise RuntimeError(f"/search/?q={text}: {response.status_code}")
+            rows.append(
+                {
+                    "query": text,
+                    "matches": matches,
+                    "p50 ms": statistics.median(times),
+                    "p95 ms": statistics.quantiles(times, n=20)[-1],
+                }
             )
+    return {
+        "database": connection.vendor,
+        "published articles": Article.objects.published().count(),
+        "runs": runs,
+        "rows": rows,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--json", action="store_true", help="Print JSON.")
+    options = parser.parse_args()
+    result = run(options.runs)
+    if options.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    print(
+        f"{result['database']}, {result['published articles']} published articles, "
+        f"{options.runs} runs a query"
+    )
+    print(f"{'query':<16} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    for row in result["rows"]:
+        print(
+            f"{row['query']:<16} {row['matches']:>8} "
+            f"{row['p50 ms']:>8.1f} {row['p95 ms']:>8.1f}"
+        )
 
 
 if __name__ == "__main__":
