@@ -112,7 +112,8 @@ def sqlite_database(tmpdir) -> str:
     return f"sqlite:///{Path(tmpdir) / f'bench-{uuid.uuid4().hex[:8]}.sqlite3'}"
 
 
-def _with_database(url, name) -> str:
+def database_url(url, name) -> str:
+    """`url` with its database replaced by `name`."""
     return urllib.parse.urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
@@ -123,16 +124,16 @@ def postgres_database(server_url, name=None) -> str:
     import psycopg
 
     name = name or f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as c:
+    with psycopg.connect(database_url(server_url, "postgres"), autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{name}"')
-    return _with_database(server_url, name)
+    return database_url(server_url, name)
 
 
 def drop_postgres_database(database_url):
     import psycopg
 
     name = urllib.parse.urlsplit(database_url).path.lstrip("/")
-    admin = _with_database(database_url, "postgres")
+    admin = database_url(database_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

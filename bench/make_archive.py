@@ -14,6 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ID_RE = re.compile(r"(/article/)(\d+)")
+SAMPLE = ROOT.parent / "shared" / "corpus" / "hkcnews-sample"
 DATE_RE = re.compile(r'^(date: ")(\d{4}-\d\d-\d\d)(")', re.M)
 
 
@@ -29,24 +30,27 @@ def vary(text: str, n: int, new_id: int) -> str:
     return f"{head}{sep}\n（合成副本 {n}）\n{body}" if sep else text
 
 
+def make(out: Path, count: int, sample: Path = SAMPLE) -> None:
+    """Write `count` articles into `out` (1,000 a subdirectory)."""
+    sources = sorted(sample.glob("*.md"))
+    texts = [
+        p.read_text(encoding="utf-8-sig", errors="surrogateescape") for p in sources
+    ]
+    out.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        text = vary(texts[n % len(texts)], n, 100_000 + n)
+        path = out / f"{n // 1000:03d}" / f"article_{100_000 + n}.md"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--count", type=int, default=50_000)
-    parser.add_argument(
-        "--sample", type=Path, default=ROOT.parent / "shared/corpus/hkcnews-sample"
-    )
+    parser.add_argument("--sample", type=Path, default=SAMPLE)
     options = parser.parse_args()
-    sources = sorted(options.sample.glob("*.md"))
-    texts = [
-        p.read_text(encoding="utf-8-sig", errors="surrogateescape") for p in sources
-    ]
-    options.out.mkdir(parents=True, exist_ok=True)
-    for n in range(options.count):
-        text = vary(texts[n % len(texts)], n, 100_000 + n)
-        path = options.out / f"{n // 1000:03d}" / f"article_{100_000 + n}.md"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    make(options.out, options.count, options.sample)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def run(url, duration, connections, *, paths_file=None, threads=2, timeout=10):
     result = subprocess.run(
         [
             "wrk",
-            f"-t{threads}",
+            f"-t{min(threads, connections)}",
             f"-c{connections}",
             f"-d{duration}s",
             f"--timeout={timeout}s",
