@@ -238,7 +238,7 @@ def test_search_page_queries_do_not_grow_with_results(client):
 
     one, twenty = queries_for(1, "特首"), queries_for(20, "議員")
     assert one == twenty
-    # PostgreSQL adds a savepoint and two planner settings to the search query.
+    # PostgreSQL adds a savepoint and its planner settings to the search query.
     assert twenty <= 11
 
 

@@ -9,8 +9,8 @@ and then the newest other matches straight from the indexes (see search.py).
 
 The new table is built beside the old one from what it holds (no article is
 read again), then takes its place, so the old one stays readable until the
-end. Building its GIN indexes is the slow part: about a minute per 100,000
-articles on a small machine. SQLite's FTS5 index is unchanged.
+end. Building the GIN index of every term is the slow part: about seven minutes
+per 100,000 articles on a 2-core machine. SQLite's FTS5 index is unchanged.
 """
 
 from django.db import migrations
@@ -20,6 +20,8 @@ TABLE = "articles_searchindex"
 
 def _swap_in(cursor, select_sql: str, columns: str) -> None:
     """Fill a new table from `select_sql`, index it, and put it in place."""
+    # A GIN index builds much faster with room to sort its entries in.
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
     cursor.execute(f"CREATE TABLE {TABLE}_new ({columns})")
     cursor.execute(f"INSERT INTO {TABLE}_new {select_sql}")
     cursor.execute(
