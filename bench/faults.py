@@ -80,6 +80,7 @@ def article_paths(env) -> list[str]:
     out = manage(
         env,
         "shell",
+        "-v0",
         "-c",
         "from articles.models import Article\n"
         "for a in Article.objects.published().only('pk', 'slug'):\n"
