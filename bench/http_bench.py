@@ -6,10 +6,9 @@
 The database must hold an imported archive. For each page (home, an article,
 the busiest tag, a search, the RSS feed) wrk runs against gunicorn with the
 page cache off ("cold": every request renders; bodies are already stored) and
-on ("warm"), and against a bare view on the same stack (the ceiling: the
-better of a run before the pages and one after, on each of the two servers;
-"of ceiling" compares with that server's). Queries
-per page are counted in-process on a cold cache. Prints a table and writes
+on ("warm"), and against a bare view on the same stack, before and after the
+pages (the ceiling: the best of those four runs). Queries per page are
+counted in-process on a cold cache. Prints a table and writes
 bench/RESULTS-http.md (with --json: prints JSON, writes nothing).
 """
 
@@ -67,6 +66,10 @@ def queries_per_page(urls):
     return counts
 
 
+def _rps(result):
+    return result["rps"]
+
+
 def _row(name, mode, result, ceiling, queries):
     return {
         "page": name,
@@ -101,7 +104,7 @@ def run(duration=10, connections=32) -> dict:
 
     published = Article.objects.published().count()
     env = dict(os.environ, BENCH_BARE_VIEW="1", DEBUG="0", ALLOWED_HOSTS="127.0.0.1")
-    rows = []
+    measured = []  # (page, mode, wrk result)
     for mode, cache_seconds in (("cold", "0"), ("warm", "3600")):
         with AppServer(dict(env, PAGE_CACHE_SECONDS=cache_seconds)) as server:
             base = server.base
@@ -109,17 +112,21 @@ def run(duration=10, connections=32) -> dict:
             # resolver, templates): a discarded run gets them out of the way.
             wrk.run(base + "/bench/bare", 2, connections)
             bare = [wrk.run(base + "/bench/bare", duration, connections)]
-            results = {}
+            results = []
             for name, url in urls.items():
                 urllib.request.urlopen(base + url, timeout=30).read()  # warm the cache
-                results[name] = wrk.run(base + url, duration, connections)
-            # The ceiling is the better of a run before and one after the
-            # pages: a noisy neighbour then flatters no page.
+                results.append((name, mode, wrk.run(base + url, duration, connections)))
             bare.append(wrk.run(base + "/bench/bare", duration, connections))
-            ceiling = max(bare, key=lambda result: result["rps"])
-            rows.append(_row("bare view", mode, ceiling, ceiling, None))
-            for name, result in results.items():
-                rows.append(_row(name, mode, result, ceiling, counts[name]))
+            best = max(bare, key=lambda result: result["rps"])
+            measured += [("bare view", mode, best), *results]
+    # The ceiling: the best bare-view run of all, before or after the pages,
+    # with the page cache off or on (on, even the bare view looks in the
+    # cache), so that neither a noisy neighbour nor the cache flatters a page.
+    ceiling = max((r for page, _, r in measured if page == "bare view"), key=_rps)
+    rows = [
+        _row(page, mode, result, ceiling, counts.get(page))
+        for page, mode, result in measured
+    ]
     return {
         "database": connection.vendor,
         "published articles": published,
