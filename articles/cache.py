@@ -4,6 +4,11 @@ Views that may be cached are marked with `cached_page`; `PageCacheMiddleware`
 stores their responses and serves them again. It sits before sessions,
 authentication and URL routing, so a cache hit costs one cache round trip
 (the content generation and the page, fetched together) and nothing else.
+Each process also keeps the pages it served lately, and asks the shared cache
+for the generation at most once every PAGE_CACHE_CHECK_SECONDS (default 1):
+within that interval a hit costs no round trip at all, and a change made
+through another server reaches this one's readers at most that late. A change
+made through this process is seen by its next request.
 
 Every cached page is stored with the "generation" of the content it was made
 from; any change to an article, its figures, tags, bylines or sections bumps
@@ -16,11 +21,16 @@ never fill the cache.
 
 import hashlib
 import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
@@ -42,6 +52,7 @@ def generation() -> int:
 
 
 def bump_generation() -> None:
+    _near.forget()
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not set yet (or evicted)
@@ -89,6 +100,75 @@ def cached_page(view):
     return wrapper
 
 
+@dataclass(frozen=True)
+class _Page:
+    """A response as stored: plain values, so each hit gets a response of its
+    own (middleware adds headers to it) and unpickling stays cheap."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+
+    @classmethod
+    def of(cls, response) -> "_Page":
+        return cls(response.status_code, tuple(response.items()), response.content)
+
+    def response(self) -> HttpResponse:
+        response = HttpResponse(self.content, status=self.status)
+        for name, value in self.headers:
+            response[name] = value
+        return response
+
+
+class _NearCache:
+    """Pages this process served lately, with the generation last read from
+    the shared cache and when; bounded, least recently used first out."""
+
+    def __init__(self, max_pages: int = 500):
+        self.max_pages = max_pages
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[str, tuple[int, float, _Page]] = OrderedDict()
+        self._generation: int | None = None
+        self._checked = float("-inf")
+
+    def get(self, key: str) -> _Page | None:
+        """The page if the generation was checked lately and it is of it."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked >= settings.PAGE_CACHE_CHECK_SECONDS:
+                return None
+            entry = self._pages.get(key)
+            if entry is None or entry[0] != self._generation or entry[1] <= now:
+                return None
+            self._pages.move_to_end(key)
+            return entry[2]
+
+    def saw(self, generation: int | None) -> None:
+        with self._lock:
+            if generation != self._generation:
+                self._pages.clear()
+            self._generation = generation
+            self._checked = time.monotonic() if generation is not None else -1e9
+
+    def put(self, key: str, generation: int, page: _Page, timeout: float) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._pages[key] = (generation, time.monotonic() + timeout, page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.max_pages:
+                self._pages.popitem(last=False)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._generation = None
+            self._checked = float("-inf")
+
+
+_near = _NearCache()
+
+
 class PageCacheMiddleware:
     """Serve readers' GET requests from the page cache; store what views mark."""
 
@@ -103,16 +183,23 @@ class PageCacheMiddleware:
         ):
             return self.get_response(request)
         key = _page_key(request)
+        page = _near.get(key)
+        if page is not None:
+            return _conditional(request, page.response())
         try:
             found = cache.get_many([GENERATION_KEY, key])
         except CACHE_ERRORS as exc:
             # Without the cache the page is still served, only slower.
             logger.warning("page cache unavailable: %s", exc)
+            _near.forget()
             return self.get_response(request)
         current = found.get(GENERATION_KEY)
+        _near.saw(current)
         stored = found.get(key)
         if current is not None and stored is not None and stored[0] == current:
-            return _conditional(request, stored[1])
+            _, expires, page = stored
+            _near.put(key, current, page, expires - time.time())
+            return _conditional(request, page.response())
 
         response = self.get_response(request)
         if getattr(request, "page_cacheable", False) and _storable(response):
@@ -143,12 +230,15 @@ def _storable(response) -> bool:
 def _store(key: str, current: int | None, response) -> None:
     if current is None:
         current = generation()
+        _near.saw(current)
     timeout = settings.PAGE_CACHE_SECONDS
     until_scheduled = _seconds_until_next_scheduled(current)
     if until_scheduled is not None:
         timeout = min(timeout, until_scheduled)
     if timeout > 0:
-        cache.set(key, (current, response), timeout)
+        page = _Page.of(response)
+        cache.set(key, (current, time.time() + timeout, page), timeout)
+        _near.put(key, current, page, timeout)
 
 
 def _conditional(request, response):

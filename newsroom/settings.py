@@ -209,6 +209,9 @@ else:
 
 # Whole pages cached for readers, in seconds (0 turns the page cache off).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
+# How often each process asks the shared cache whether content changed; pages
+# it served within that time are served again from its own memory.
+PAGE_CACHE_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_CHECK_SECONDS", "1"))
 
 # Logs: one JSON object a line on stderr (LOG_FORMAT=text for people).
 LOGGING = {

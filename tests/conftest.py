@@ -11,10 +11,22 @@ TIMEOUT_MS = 5_000
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Each test starts with an empty page cache (ids repeat across tests)."""
-    cache.clear()
-    yield
-    cache.clear()
+    """Each test starts with an empty page cache (ids repeat across tests).
+
+    The in-process copy of recent pages is off unless a test turns it on
+    (PAGE_CACHE_CHECK_SECONDS): tests that empty the shared cache mid-way
+    expect the next page to be rendered again.
+    """
+    from django.test import override_settings
+
+    from articles.cache import _near
+
+    with override_settings(PAGE_CACHE_CHECK_SECONDS=0):
+        cache.clear()
+        _near.forget()
+        yield
+        cache.clear()
+        _near.forget()
 
 
 @pytest.fixture

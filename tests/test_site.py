@@ -315,6 +315,59 @@ def _change_title_quietly(article, title):
     Article.objects.filter(pk=article.pk).update(title=title, body_html="")
 
 
+def test_pages_served_lately_cost_no_cache_round_trip(client, settings, monkeypatch):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_CHECK_SECONDS = 60
+    article = rich_article()
+    url = article.get_absolute_url()
+    first = page(client, url)
+    calls = []
+    get_many = cache.get_many
+    monkeypatch.setattr(
+        cache, "get_many", lambda *a, **k: calls.append(a) or get_many(*a, **k)
+    )
+
+    assert page(client, url) == first
+    assert calls == []
+
+
+def test_a_change_made_elsewhere_is_seen_after_the_check_interval(
+    client, settings, monkeypatch
+):
+    import time
+
+    from django.core.cache import cache
+
+    from articles.cache import GENERATION_KEY
+
+    settings.PAGE_CACHE_CHECK_SECONDS = 5
+    article = rich_article()
+    url = article.get_absolute_url()
+    page(client, url)
+    # Another server edits the article: the generation moves in the shared
+    # cache, and nothing in this process hears of it.
+    _change_title_quietly(article, "第二版")
+    cache.incr(GENERATION_KEY)
+
+    assert "第二版" not in page(client, url)
+    later = time.monotonic() + 5
+    monkeypatch.setattr("articles.cache.time.monotonic", lambda: later)
+    assert "第二版" in page(client, url)
+
+
+def test_a_change_made_through_this_process_is_seen_at_once(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_CHECK_SECONDS = 60
+    article = rich_article()
+    page(client, article.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = "改過的標題"
+        article.save()
+    assert "改過的標題" in page(client, article.get_absolute_url())
+
+
 def test_staff_get_fresh_pages_and_never_fill_the_cache(client, admin_client):
     article = rich_article()
     url = article.get_absolute_url()
