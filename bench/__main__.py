@@ -29,6 +29,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -330,6 +331,9 @@ def main(argv=None):
     parser.add_argument("--postgres", help="postgres://... server to use.")
     parser.add_argument("--redis", help="redis://... server to use.")
     options = parser.parse_args(argv)
+    # Stopped with SIGTERM (kill, a CI timeout): unwind, so the private
+    # servers are stopped and temporary files removed.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     quick = options.quick
     default_sizes = "5000" if quick else f"{TARGET_SIZE},{SEARCH_TARGET_SIZE}"
     sizes = sorted(int(s) for s in (options.sizes or default_sizes).split(","))
