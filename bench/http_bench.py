@@ -53,15 +53,25 @@ def queries_per_page(urls):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from articles.cache import _near
+
+    def empty_page_cache():
+        cache.clear()
+        _near.forget()  # the process's own copy of recent pages
+
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()
     counts = {}
     for name, url in urls.items():
-        cache.clear()
+        empty_page_cache()
         client.get(url)  # connection and first-render effects out of the way
-        cache.clear()
+        empty_page_cache()
         with CaptureQueriesContext(connection) as queries:
-            client.get(url)
+            response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+        if not queries:
+            raise RuntimeError(f"{url} was served from a cache: nothing counted")
         counts[name] = len(queries)
     return counts
 
