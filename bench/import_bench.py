@@ -129,11 +129,11 @@ def postgres_database(server_url, name=None) -> str:
     return database_url(server_url, name)
 
 
-def drop_postgres_database(database_url):
+def drop_postgres_database(url):
     import psycopg
 
-    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
-    admin = database_url(database_url, "postgres")
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    admin = database_url(url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
