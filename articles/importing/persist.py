@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Length, Lower
@@ -656,15 +657,7 @@ def refresh_statistics() -> None:
         if connection.vendor == "postgresql":
             tables = [
                 model._meta.db_table
-                for model in (
-                    Article,
-                    Author,
-                    Byline,
-                    Category,
-                    Figure,
-                    Tag,
-                    TaggedArticle,
-                )
+                for model in apps.get_app_config("articles").get_models()
             ]
             cursor.execute(f"ANALYZE {', '.join(tables + [search.TABLE])}")
         elif connection.vendor == "sqlite":

@@ -18,7 +18,9 @@ from django.db import migrations
 TABLE = "articles_searchindex"
 
 
-def _swap_in(cursor, select_sql: str, columns: str) -> None:
+def _swap_in(
+    cursor, select_sql: str, columns: str, gin_columns: tuple[str, ...]
+) -> None:
     """Fill a new table from `select_sql`, index it, and put it in place."""
     # A GIN index builds much faster with room to sort its entries in.
     cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -27,7 +29,6 @@ def _swap_in(cursor, select_sql: str, columns: str) -> None:
     cursor.execute(
         f"ALTER TABLE {TABLE}_new ADD CONSTRAINT {TABLE}_new_pkey PRIMARY KEY (article_id)"
     )
-    gin_columns = ["document"] + (["title"] if "title tsvector" in columns else [])
     for column in gin_columns:
         cursor.execute(
             f"CREATE INDEX {TABLE}_new_{column}_gin ON {TABLE}_new USING GIN ({column})"
@@ -57,6 +58,7 @@ def forwards(apps, schema_editor):
             f" FROM {TABLE} s JOIN articles_article a ON a.id = s.article_id",
             "article_id bigint NOT NULL, published_at timestamptz NULL,"
             " title tsvector NOT NULL, document tsvector NOT NULL",
+            gin_columns=("document", "title"),
         )
 
 
@@ -74,6 +76,7 @@ def backwards(apps, schema_editor):
             f" FROM {TABLE}",
             "article_id bigint NOT NULL, document tsvector NOT NULL,"
             " head tsvector NOT NULL",
+            gin_columns=("document",),
         )
 
 
