@@ -31,7 +31,10 @@ class Author(models.Model):
     )
     bio = models.TextField(verbose_name=_("biography"), blank=True)
     avatar = models.ImageField(
-        verbose_name=_("avatar"), upload_to="authors/", blank=True
+        verbose_name=_("avatar"),
+        upload_to="authors/",
+        blank=True,
+        validators=[validate_image_file],
     )
     avatar_url = models.URLField(
         verbose_name=_("avatar URL"),
