@@ -10,6 +10,7 @@ unpublishing and moving articles between sections are for editors.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count, Prefetch
 from django.utils import timezone
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
 
-from .images import prepared_upload
+from .images import checked_upload
 from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
 from .roles import can_publish
 
@@ -37,11 +38,10 @@ class FigureForm(forms.ModelForm):
         fields = ["position", "image", "source_url", "caption", "alt", "credit"]
 
     def clean_image(self):
-        """Check the upload with Pillow and stand it upright (EXIF orientation)."""
+        """A new upload is checked, re-encoded and stood upright (images.py)."""
         image = self.cleaned_data.get("image")
-        if image and hasattr(image, "content_type"):  # a new upload
-            image.seek(0)
-            return prepared_upload(image.read(), image.name)
+        if isinstance(image, UploadedFile):
+            return checked_upload(image)
         return image
 
 
@@ -386,8 +386,30 @@ class ArticleCountMixin:
         return obj.article_count
 
 
+class AuthorForm(forms.ModelForm):
+    avatar_url = forms.URLField(
+        label=_("avatar URL"),
+        max_length=2000,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Where the avatar came from."),
+    )
+
+    class Meta:
+        model = Author
+        fields = ["name", "slug", "role", "bio", "avatar", "avatar_url"]
+
+    def clean_avatar(self):
+        """A new avatar is checked and re-encoded like every upload (images.py)."""
+        avatar = self.cleaned_data.get("avatar")
+        if isinstance(avatar, UploadedFile):
+            return checked_upload(avatar)
+        return avatar
+
+
 @admin.register(Author)
 class AuthorAdmin(ArticleCountMixin, admin.ModelAdmin):
+    form = AuthorForm
     formfield_overrides = URL_FIELDS
     list_display = ["name", "role", "article_count"]
     search_fields = ["name", "slug"]

@@ -6,17 +6,33 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse
 from django.urls import include, path
 from django.views.static import serve
-from markdownx.views import ImageUploadView, MarkdownifyView
+from markdownx.views import MarkdownifyView
 
+from articles.images import MEDIA_TYPES
+from articles.uploads import markdownx_upload
 from newsroom.health import healthz
 
 
 def media(request, path):
     """Uploads, served by Django only when SERVE_MEDIA is on (development,
-    tests); in production the web server or object storage serves them."""
+    tests); in production the web server or object storage serves them, with
+    the same headers (docs/deployment.md, "Serving uploads").
+
+    Only the image types uploads are stored as are served, with their own
+    content type, no sniffing, and a policy that runs nothing even if a file
+    that is not an image once slipped in under an image's name.
+    """
     if not settings.SERVE_MEDIA:
         raise Http404("Media is not served by the application.")
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    content_type = MEDIA_TYPES.get(os.path.splitext(path)[1].lower().lstrip("."))
+    if content_type is None:
+        raise Http404("Only images are served from media.")
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    if response.status_code == 200:
+        response["Content-Type"] = content_type
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def bare(request):
@@ -28,12 +44,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
     # django-markdownx's editor endpoints, for staff only (upstream leaves
-    # them open to anyone, uploads included).
-    path(
-        "markdownx/upload/",
-        staff_member_required(ImageUploadView.as_view()),
-        name="markdownx_upload",
-    ),
+    # them open to anyone, uploads included). The upload is our own view: it
+    # checks and re-encodes the image like every other upload.
+    path("markdownx/upload/", markdownx_upload, name="markdownx_upload"),
     path(
         "markdownx/markdownify/",
         staff_member_required(MarkdownifyView.as_view()),
