@@ -17,15 +17,21 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
-from reversion_compare.admin import CompareVersionAdmin
 
+from .editorial.history import GuardedVersionAdmin
+from .editorial.permissions import (
+    WRITER_STATUSES,
+    can_change,
+    can_view,
+    editable_articles,
+)
 from .images import checked_upload
 from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
 from .roles import can_publish
 
 # Django 6 makes https the scheme assumed for a URL typed without one; opt in now.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
-EDITABLE_BY_WRITERS = (Article.Status.DRAFT, Article.Status.REVIEW)
+EDITABLE_BY_WRITERS = WRITER_STATUSES
 
 
 class FigureForm(forms.ModelForm):
@@ -96,7 +102,9 @@ class ArticleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
+        if self.instance.pk:
+            # Bound forms too: a token posted back unchanged is no change, so
+            # the history's change message never names this internal field.
             self.fields["edit_token"].initial = _token(self.instance)
 
     def clean(self):
@@ -159,7 +167,7 @@ class AuthorFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(CompareVersionAdmin):
+class ArticleAdmin(GuardedVersionAdmin):
     form = ArticleForm
     formfield_overrides = URL_FIELDS
     list_display = [
@@ -255,18 +263,17 @@ class ArticleAdmin(CompareVersionAdmin):
                 ),
             )
         )
-        if can_publish(request.user):
-            return articles
-        return articles.filter(created_by=request.user)
+        return editable_articles(request.user, articles)
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or can_view(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        if obj is None or can_publish(request.user):
-            return True
-        return (
-            obj.created_by_id == request.user.pk and obj.status in EDITABLE_BY_WRITERS
-        )
+        return obj is None or can_change(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
         return can_publish(request.user) and super().has_delete_permission(request, obj)
@@ -280,7 +287,12 @@ class ArticleAdmin(CompareVersionAdmin):
             if obj.status not in EDITABLE_BY_WRITERS:
                 raise PermissionDenied("Writers cannot publish.")
             if change:
-                obj.published_at = Article.objects.get(pk=obj.pk).published_at
+                # The time as it was before this request (a revert has already
+                # written the stored version's time by now).
+                before = getattr(request, "reverting", None)
+                if not isinstance(before, Article):
+                    before = Article.objects.get(pk=obj.pk)
+                obj.published_at = before.published_at
             else:
                 obj.published_at = None
         if not change:
@@ -435,6 +447,9 @@ class TagAdmin(ArticleCountMixin, admin.ModelAdmin):
 
 @admin.register(Figure)
 class FigureAdmin(admin.ModelAdmin):
+    """Figures on their own; a writer sees and changes only those of the
+    articles they may change (the same rule as the article form's inline)."""
+
     form = FigureForm
     formfield_overrides = URL_FIELDS
     list_display = ["__str__", "article", "position", "credit", "width", "height"]
@@ -444,3 +459,35 @@ class FigureAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         return ["article", *FigureForm.Meta.fields]
+
+    def get_queryset(self, request):
+        figures = super().get_queryset(request)
+        if can_publish(request.user):
+            return figures
+        return figures.filter(
+            article__in=editable_articles(request.user).filter(
+                status__in=WRITER_STATUSES
+            )
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article" and not can_publish(request.user):
+            kwargs["queryset"] = editable_articles(request.user).filter(
+                status__in=WRITER_STATUSES
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or can_view(request.user, obj.article)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or can_change(request.user, obj.article)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or can_change(request.user, obj.article)

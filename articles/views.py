@@ -17,6 +17,7 @@ from django.views.generic import ListView
 
 from . import search
 from .cache import cached_page
+from .editorial.permissions import readable_articles
 from .importing.parse import plain_text
 from .models import Article, Author, Byline, Category, Tag
 from .rendering import FIGURE_MARKER_RE
@@ -137,13 +138,15 @@ def article_detail(request, number, slug=None):
     The number is the article's primary key, which for imported articles is
     the legacy id of the original site; an imported article that could not
     keep its legacy id as key is still found by it. Drafts and scheduled
-    articles are 404 to readers and previews for staff.
+    articles are 404 to readers, and previews for those who may work on them
+    (articles/editorial/permissions.py).
     """
-    articles = Article.objects.select_related("category").prefetch_related(
-        "tags", "figures", _bylines()
+    articles = readable_articles(
+        request.user,
+        Article.objects.select_related("category").prefetch_related(
+            "tags", "figures", _bylines()
+        ),
     )
-    if not request.user.is_staff:
-        articles = articles.published()
     article = articles.filter(pk=number).first()
     if article is None:
         article = get_object_or_404(articles, legacy_id=number)

@@ -2,12 +2,11 @@ import os
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse
 from django.urls import include, path
 from django.views.static import serve
-from markdownx.views import MarkdownifyView
 
+from articles.editorial.preview import markdownify
 from articles.images import MEDIA_TYPES
 from articles.uploads import markdownx_upload
 from newsroom.health import healthz
@@ -43,13 +42,13 @@ def bare(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
-    # django-markdownx's editor endpoints, for staff only (upstream leaves
+    # django-markdownx's editor endpoints, for writers and editors only (upstream leaves
     # them open to anyone, uploads included). The upload is our own view: it
     # checks and re-encodes the image like every other upload.
     path("markdownx/upload/", markdownx_upload, name="markdownx_upload"),
     path(
         "markdownx/markdownify/",
-        staff_member_required(MarkdownifyView.as_view()),
+        markdownify,
         name="markdownx_markdownify",
     ),
     path(settings.MEDIA_URL.lstrip("/") + "<path:path>", media),

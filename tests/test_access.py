@@ -1,0 +1,461 @@
+"""Every URL the site exposes, walked as each role that must not get through.
+
+The admin's own views and those packages add (django-reversion's history,
+revert and recover views, reversion-compare, markdownx, taggit, axes) are all
+taken from the URL resolver, so a view added later is walked too: a URL name
+the walk cannot fill in fails the test until it is given values here.
+
+For a writer, another writer, a staff member in no group and an anonymous
+visitor, each URL is requested with GET, with an empty POST, with a hostile
+POST (publish, save as new, bulk delete), and with the form the GET showed
+posted back as it was, as "save as new" and as "published". Afterwards nothing
+may have been published, unpublished, restored, deleted or changed, no page
+may have shown a title the role may not read, and nothing answered 500.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+import reversion
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django.utils.encoding import iri_to_uri
+from reversion.models import Version
+
+from articles.models import Article, Author, Byline, Category, Figure, Tag
+from articles.roles import EDITORS, WRITERS
+from tests.test_admin import _Form
+
+pytestmark = pytest.mark.django_db
+
+
+def _user(name, group=None, **fields):
+    user = User.objects.create_user(name, password="pw", is_staff=True, **fields)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def _save_version(article, **changes):
+    with reversion.create_revision():
+        for name, value in changes.items():
+            setattr(article, name, value)
+        article.save()
+        for related in [*article.bylines.all(), *article.figures.all()]:
+            related.save()
+        for link in article.tags.through.objects.filter(content_object=article):
+            link.save()
+
+
+def _article(title, creator, *, status, **fields):
+    published = status == Article.Status.PUBLISHED
+    article = Article.objects.create(
+        title=title,
+        slug=title,
+        body=f"{title} 的正文。",
+        status=status,
+        published_at=fields.pop("published_at", None)
+        or (timezone.now() - timedelta(days=1) if published else None),
+        created_by=creator,
+        category=Category.objects.get_or_create(name="眾聞", slug="眾聞")[0],
+        **fields,
+    )
+    return article
+
+
+@pytest.fixture
+def world():
+    """Articles in every state, with versions; the roles; secret titles."""
+    editor = _user("editor", EDITORS)
+    alice = _user("alice", WRITERS)
+    bob = _user("bob", WRITERS)
+    nobody = _user("nobody")  # staff, in no group
+    author = Author.objects.create(name="林勵", slug="林勵")
+    draft_author = Author.objects.create(name="秘密作者", slug="秘密作者")
+
+    public = _article("公開文章", editor, status=Article.Status.PUBLISHED)
+    Byline.objects.create(article=public, author=author, position=0)
+    public.tags.add("公開標籤")
+    Figure.objects.create(
+        article=public,
+        position=1,
+        caption="公開圖說",
+        source_url="https://example.org/a.jpg",
+    )
+    _save_version(public, status=Article.Status.DRAFT, published_at=None)
+    _save_version(
+        public,
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.now() - timedelta(days=1),
+    )
+
+    pulled = _article("撤稿SECRET甲", editor, status=Article.Status.PUBLISHED)
+    _save_version(pulled)
+    _save_version(pulled, status=Article.Status.DRAFT, body="法律理由撤下。")
+
+    bobs = _article("鮑勃SECRET乙", bob, status=Article.Status.DRAFT)
+    Byline.objects.create(article=bobs, author=draft_author, position=0)
+    bobs.tags.add("秘密標籤")
+    Figure.objects.create(
+        article=bobs, position=1, caption="秘密圖說", source_url="https://e.org/b.jpg"
+    )
+    _save_version(bobs)
+
+    alices = _article("愛麗絲SECRET丙", alice, status=Article.Status.PUBLISHED)
+    _save_version(alices)
+    _save_version(alices, status=Article.Status.DRAFT, published_at=None)
+
+    deleted = _article("刪除SECRET丁", editor, status=Article.Status.PUBLISHED)
+    _save_version(deleted)
+    deleted_pk = deleted.pk
+    with reversion.create_revision():
+        deleted.delete()
+
+    return {
+        "users": {"editor": editor, "alice": alice, "bob": bob, "nobody": nobody},
+        "articles": [public, pulled, bobs, alices],
+        "deleted_pk": deleted_pk,
+        "secrets": {
+            # What each role must never be shown.
+            "alice": ["撤稿SECRET甲", "鮑勃SECRET乙", "刪除SECRET丁"],
+            "bob": ["撤稿SECRET甲", "愛麗絲SECRET丙", "刪除SECRET丁"],
+            "nobody": [
+                "撤稿SECRET甲",
+                "鮑勃SECRET乙",
+                "愛麗絲SECRET丙",
+                "刪除SECRET丁",
+            ],
+            None: ["撤稿SECRET甲", "鮑勃SECRET乙", "愛麗絲SECRET丙", "刪除SECRET丁"],
+        },
+        "public": public,
+        "pulled": pulled,
+        "bobs": bobs,
+        "alices": alices,
+        "draft_author": draft_author,
+    }
+
+
+def snapshot(user=None):
+    """Everything a forbidden request could change. Of the drafts `user` may
+    work on, only whether and when they are published."""
+    own = list(
+        Article.objects.filter(
+            created_by=user, status__in=["draft", "review"]
+        ).values_list("pk", flat=True)
+        if user
+        else []
+    )
+    others = Article.objects.exclude(pk__in=own)
+    return {
+        "articles": sorted(
+            others.values_list(
+                "pk", "title", "slug", "body", "status", "published_at", "category_id"
+            )
+        ),
+        "own": sorted(
+            Article.objects.filter(pk__in=own).values_list(
+                "pk", "status", "published_at"
+            )
+        ),
+        "figures": sorted(
+            Figure.objects.exclude(article__in=own).values_list(
+                "pk", "article_id", "position", "caption"
+            )
+        ),
+        "bylines": sorted(
+            Byline.objects.exclude(article__in=own).values_list(
+                "article_id", "author_id", "position", "role"
+            )
+        ),
+        "tags": sorted(
+            Article.tags.through.objects.exclude(content_object__in=own).values_list(
+                "content_object_id", "tag_id"
+            )
+        ),
+        # Writers may add tags and authors (named HACKED by the walk's posts).
+        "tag_names": sorted(Tag.objects.exclude(name="HACKED").values_list("name")),
+        "authors": sorted(Author.objects.exclude(name="HACKED").values_list("name")),
+        "users": sorted(
+            User.objects.values_list("username", "is_staff", "is_superuser")
+        ),
+    }
+
+
+# --- the URLs -----------------------------------------------------------------
+
+
+def _patterns(resolver=None, namespace=""):
+    """(qualified name, pattern) for every URL pattern, admin and packages'."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = (
+                f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            )
+            yield from _patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            if pattern.name:
+                yield f"{namespace}{pattern.name}", pattern
+            elif namespace.startswith("admin:"):
+                # The admin's unnamed "<id>/" redirects to the named change view.
+                assert pattern.lookup_str.endswith(("RedirectView", "catch_all_view"))
+            else:
+                yield None, pattern
+
+
+def _arg_count(pattern) -> int:
+    return re.compile(pattern.pattern.regex.pattern).groups
+
+
+ADMIN_MODEL_URL = re.compile(r"^admin:(?P<app>\w+?)_(?P<model>[a-z]+)_(?P<view>\w+)$")
+
+
+def _victims(model, world):
+    """Primary keys of objects of a model to aim at."""
+    if model is Article:
+        return [a.pk for a in world["articles"]]
+    if model is User:
+        return [world["users"]["editor"].pk]
+    return list(model._default_manager.values_list("pk", flat=True)[:3])
+
+
+def admin_urls(world):
+    """Concrete paths for every admin URL, with each victim filled in."""
+    article_type = ContentType.objects.get_for_model(Article)
+    urls, unfilled = [], []
+    models = {(m._meta.app_label, m._meta.model_name): m for m in admin.site._registry}
+    for name, pattern in _patterns():
+        if not name or not name.startswith("admin:"):
+            continue
+        count = _arg_count(pattern)
+        match = ADMIN_MODEL_URL.match(name)
+        model = models.get((match["app"], match["model"])) if match else None
+        if count == 0:
+            urls.append(reverse(name))
+        elif name == "admin:view_on_site":
+            for pk in _victims(Article, world):
+                urls.append(reverse(name, args=[article_type.pk, pk]))
+        elif name == "admin:app_list":
+            for app in {label for label, _ in models}:
+                urls.append(reverse(name, args=[app]))
+        elif model is not None and match["view"] == "recover":
+            for version in Version.objects.get_deleted(Article):
+                urls.append(reverse(name, args=[version.pk]))
+        elif model is not None and match["view"] == "revision":
+            for pk in _victims(model, world):
+                for version in Version.objects.get_for_object_reference(model, pk):
+                    urls.append(reverse(name, args=[pk, version.pk]))
+        elif model is not None and match["view"] == "compare":
+            for pk in _victims(model, world):
+                ids = sorted(
+                    Version.objects.get_for_object_reference(model, pk).values_list(
+                        "pk", flat=True
+                    )
+                )
+                if len(ids) >= 2:
+                    query = f"?version_id1={ids[0]}&version_id2={ids[-1]}"
+                    urls.append(reverse(name, args=[pk]) + query)
+        elif model is not None and count == 1:
+            for pk in _victims(model, world):
+                urls.append(reverse(name, args=[pk]))
+        elif name != "admin:catch_all_view":
+            unfilled.append(name)
+    return urls, unfilled
+
+
+def site_urls(world):
+    """Every URL outside the admin, with drafts and draft-only names filled in."""
+    slugs = {
+        "articles:by-tag": "秘密標籤",
+        "articles:tag-feed": "秘密標籤",
+        "articles:tag-feed-atom": "秘密標籤",
+        "articles:by-author": "秘密作者",
+        "articles:author-feed": "秘密作者",
+        "articles:author-feed-atom": "秘密作者",
+        "articles:by-section": "眾聞",
+        "articles:section-feed": "眾聞",
+        "articles:section-feed-atom": "眾聞",
+    }
+    urls, unfilled = [], []
+    for name, pattern in _patterns():
+        if name and name.startswith("admin:"):
+            continue
+        count = _arg_count(pattern)
+        if name in ("articles:detail", "articles:detail-legacy"):
+            for article in world["articles"]:
+                urls.append(f"/article/{article.pk}/{article.slug}/")
+            urls.append(f"/article/{world['deleted_pk']}/x/")
+        elif name == "articles:detail-short":
+            urls += [f"/article/{a.pk}/" for a in world["articles"]]
+        elif name in slugs:
+            urls.append(reverse(name, kwargs={"slug": slugs[name]}))
+        elif name == "articles:archive-year":
+            urls.append(reverse(name, args=[timezone.now().year]))
+        elif name == "articles:archive-month":
+            now = timezone.localtime()
+            urls.append(reverse(name, args=[now.year, now.month]))
+        elif name == "articles:sitemap-section":
+            for section in ("articles", "sections", "tags", "authors"):
+                urls.append(reverse(name, kwargs={"section": section}))
+        elif name is None and "media" in str(pattern.pattern):
+            urls.append("/media/figures/x.html")
+        elif count == 0 and name:
+            urls.append(reverse(name))
+        else:
+            unfilled.append(name or str(pattern.pattern))
+    urls += ["/search/?q=SECRET", "/search/?q=秘密", "/feed/", "/sitemap.xml"]
+    return urls, unfilled
+
+
+def _hostile(world):
+    all_articles = [str(a.pk) for a in world["articles"]]
+    return {
+        "title": "HACKED",
+        "slug": "hacked",
+        "body": "HACKED",
+        "caption": "HACKED",
+        "status": "published",
+        "published_at_0": "2020-01-01",
+        "published_at_1": "00:00:00",
+        "article": str(world["public"].pk),
+        "position": "9",
+        "name": "HACKED",
+        "_saveasnew": "1",
+        "action": "delete_selected",
+        "_selected_action": all_articles,
+        "post": "yes",
+        "content": "**x**",
+    }
+
+
+def _form_of(html: str) -> dict:
+    parser = _Form()
+    parser.feed(html)
+    return {k: v for k, v in parser.data.items() if "__prefix__" not in k}
+
+
+ACTORS = ["alice", "bob", "nobody", None]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_no_role_gets_past_the_rule_on_any_url(world, actor):
+    client = Client(raise_request_exception=False)
+    if actor:
+        client.force_login(world["users"][actor])
+    user = world["users"].get(actor)
+    before = snapshot(user)
+    urls, unfilled = admin_urls(world)
+    public_urls, unfilled_public = site_urls(world)
+    assert not unfilled + unfilled_public, "URLs the walk cannot fill in"
+    secrets = world["secrets"][actor]
+    problems = []
+
+    def check(method, url, response):
+        text = response.content.decode(errors="replace") + response.get("Location", "")
+        # A page may echo the path asked for: that tells the visitor nothing.
+        text = text.replace(url, "").replace(iri_to_uri(url), "")
+        if response.status_code >= 500:
+            problems.append(f"{method} {url}: {response.status_code}")
+        for secret in secrets:
+            if secret in text or secret in _unquoted(response.get("Location", "")):
+                problems.append(f"{method} {url}: shows {secret}")
+
+    logout = reverse("admin:logout")
+    # Logging out last, so the rest is walked signed in.
+    for url in sorted(urls + public_urls, key=lambda url: url == logout):
+        response = client.get(url)
+        check("GET", url, response)
+        form = (
+            _form_of(response.content.decode(errors="replace"))
+            if response.status_code == 200 and "text/html" in response["Content-Type"]
+            else {}
+        )
+        payloads = [{}, _hostile(world)]
+        if form and url in urls:
+            payloads += [
+                form,
+                {**form, "_saveasnew": "1"},
+                {**form, "status": "published"},
+            ]
+        for payload in payloads:
+            check("POST", url, client.post(url, payload))
+        after = snapshot(user)
+        if after != before:
+            problems.append(f"{url} changed the database: {_diff(before, after)}")
+            before = after
+
+    assert not problems, "\n".join(problems[:40])
+
+    # Readers see what they saw before: the public article, and no draft.
+    reader = Client()
+    assert reader.get(world["public"].get_absolute_url()).status_code == 200
+    for article in (world["pulled"], world["bobs"], world["alices"]):
+        assert reader.get(article.get_absolute_url()).status_code == 404
+
+
+def test_the_walk_covers_the_package_views(world):
+    urls, _ = admin_urls(world)
+    joined = "\n".join(urls)
+    for part in (
+        "/history/",
+        "/history/compare/",
+        "/recover/",
+        "/autocomplete/",
+        "/r/",
+    ):
+        assert part in joined
+    assert any(re.search(r"/history/\d+/$", url) for url in urls)
+    public_urls, _ = site_urls(world)
+    assert "/markdownx/upload/" in public_urls
+    assert "/markdownx/markdownify/" in public_urls
+
+
+def test_writer_restores_a_version_of_their_own_draft_but_never_a_published_one(
+    world,
+):
+    client = Client()
+    client.force_login(world["users"]["alice"])
+    article = world["alices"]
+    published, draft = Version.objects.get_for_object(article).order_by("pk")
+    url = f"/admin/articles/article/{article.pk}/history/{published.pk}/"
+    page = client.get(url)
+    form = _form_of(page.content.decode())
+
+    response = client.post(url, {**form, "status": "draft"})
+
+    article.refresh_from_db()
+    assert response.status_code == 403
+    assert article.status == Article.Status.DRAFT and article.published_at is None
+
+
+def test_editor_still_restores_and_recovers(world):
+    client = Client()
+    client.force_login(world["users"]["editor"])
+    article = world["pulled"]
+    first = Version.objects.get_for_object(article).order_by("pk").first()
+    url = f"/admin/articles/article/{article.pk}/history/{first.pk}/"
+    response = client.post(url, _form_of(client.get(url).content.decode()))
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+
+    deleted = Version.objects.get_deleted(Article).get()
+    url = f"/admin/articles/article/recover/{deleted.pk}/"
+    response = client.post(url, _form_of(client.get(url).content.decode()))
+    assert response.status_code == 302
+    assert Article.objects.filter(pk=world["deleted_pk"]).exists()
+
+
+def _unquoted(location: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(location)
+
+
+def _diff(before, after):
+    return {k: (before[k], after[k]) for k in before if before[k] != after[k]}
