@@ -11,16 +11,27 @@ through another server reaches this one's readers at most that late. A change
 made through this process is seen by its next request.
 
 Every cached page is stored with the "generation" of the content it was made
-from; any change to an article, its figures, tags, bylines or sections bumps
-the generation (see signals.py; the importer bumps it once per run), and a
-page of an older generation is never served, so no page outlives a change.
-With a shared cache (Redis) this holds across all app servers. Requests that
-carry a session cookie (staff, anyone signed in) always get fresh pages and
-never fill the cache.
+from; any change to an article, its figures, tags, bylines or sections moves
+the generation to a new value (see signals.py; the importer moves it once per
+run), and a page of an older generation is never served, so no page outlives
+a change. The generation lives in the shared cache: Redis across app servers,
+or, without Redis, Django's file-based cache, which every process of the
+machine shares (gunicorn's workers, the admin, an import run from a shell).
+A new generation is a new unique value rather than an increment, so two
+processes moving it at once never land on the same value, on any backend.
+
+Only the query parameters pages read (PAGE_CACHE_QUERY_PARAMS: page, q, p)
+are part of a page's key. A request with any other parameter (`?utm_x=1`) is
+served the cached page if there is one, and otherwise rendered but not
+stored, so made-up query strings cannot fill the cache. A cache that refuses
+a write (full, read-only, down) costs the page its caching, never the page.
+Requests that carry a session cookie (staff, anyone signed in) always get
+fresh pages and never fill the cache.
 """
 
 import hashlib
 import logging
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -33,34 +44,46 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
-from django.utils.http import parse_http_date_safe
+from django.utils.http import parse_http_date_safe, urlencode
 
-from newsroom.middleware import CACHE_ERRORS
+from newsroom.middleware import CACHE_FAILURES
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "newsroom:content-generation"
 PAGE_TIMEOUT = 60 * 60
+# The longest value of a parameter that is part of a key (search cuts q there).
+_PARAM_MAX = 200
+_NUMBERS = {"page", "p"}  # page numbers: only digits are worth a copy
 
 
-def generation() -> int:
+def _new_generation() -> str:
+    return f"{time.time_ns():x}-{secrets.token_hex(4)}"
+
+
+def generation() -> str:
     value = cache.get(GENERATION_KEY)
     if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
+        cache.add(GENERATION_KEY, _new_generation(), timeout=None)
+        value = cache.get(GENERATION_KEY)
     return value
 
 
 def bump_generation() -> None:
+    """Make every cached page stale, in every process that shares the cache."""
     _near.forget()
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet (or evicted)
-        cache.set(GENERATION_KEY, 2, timeout=None)
-    except CACHE_ERRORS as exc:
-        # A cache that is down holds no pages to invalidate; Redis here keeps
-        # nothing across a restart.
-        logger.warning("cache unavailable, generation not moved: %s", exc)
+        cache.set(GENERATION_KEY, _new_generation(), timeout=None)
+        return
+    except CACHE_FAILURES as exc:
+        failure = exc
+    # A full cache refuses the write but still deletes: with no generation,
+    # no stored page is served (and a cache that is down holds no pages).
+    try:
+        cache.delete(GENERATION_KEY)
+        logger.warning("generation not moved (%s); removed instead", failure)
+    except CACHE_FAILURES as exc:
+        logger.error("cache unavailable, generation not moved: %s", exc)
 
 
 def _seconds_until_next_scheduled(current_generation: int) -> int | None:
@@ -76,7 +99,8 @@ def _seconds_until_next_scheduled(current_generation: int) -> int | None:
 
     key = f"newsroom:next-scheduled:{current_generation}"
     when = cache.get(key)
-    if when is None:
+    if when is None or (when != "none" and when <= timezone.now()):
+        # Not looked up yet, or that article is public now: find the next.
         when = (
             Article.objects.filter(
                 status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
@@ -182,13 +206,13 @@ class PageCacheMiddleware:
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
             return self.get_response(request)
-        key = _page_key(request)
+        key, storable = _page_key(request)
         page = _near.get(key)
         if page is not None:
             return _conditional(request, page.response())
         try:
             found = cache.get_many([GENERATION_KEY, key])
-        except CACHE_ERRORS as exc:
+        except CACHE_FAILURES as exc:
             # Without the cache the page is still served, only slower.
             logger.warning("page cache unavailable: %s", exc)
             _near.forget()
@@ -202,20 +226,37 @@ class PageCacheMiddleware:
             return _conditional(request, page.response())
 
         response = self.get_response(request)
-        if getattr(request, "page_cacheable", False) and _storable(response):
+        if (
+            storable
+            and getattr(request, "page_cacheable", False)
+            and _storable(response)
+        ):
             try:
                 _store(key, current, response)
-            except (*CACHE_ERRORS, DatabaseError) as exc:
+            except (*CACHE_FAILURES, DatabaseError) as exc:
                 logger.warning("page not cached: %s", exc)
         return response
 
 
-def _page_key(request) -> str:
+def _page_key(request) -> tuple[str, bool]:
+    """The page's cache key, from the parameters pages read, and whether a
+    response may be stored under it (not if the request had other ones)."""
+    kept = []
+    storable = True
+    for name, values in request.GET.lists():
+        if name not in settings.PAGE_CACHE_QUERY_PARAMS:
+            storable = False
+            continue
+        for value in values:
+            if len(value) > _PARAM_MAX or (
+                name in _NUMBERS and not (value.isascii() and value.isdigit())
+            ):
+                storable = False  # served, but junk never fills the cache
+            kept.append((name, value[:_PARAM_MAX]))
+    query = urlencode(sorted(kept))
     language = translation.get_language_from_request(request)
-    where = (
-        f"{language} {request.scheme} {request.get_host()} {request.get_full_path()}"
-    )
-    return "newsroom:page:" + hashlib.sha256(where.encode()).hexdigest()
+    where = f"{language} {request.scheme} {request.get_host()} {request.path}?{query}"
+    return "newsroom:page:" + hashlib.sha256(where.encode()).hexdigest(), storable
 
 
 def _storable(response) -> bool:

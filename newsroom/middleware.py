@@ -10,11 +10,18 @@ logger = logging.getLogger("newsroom.outage")
 
 try:
     from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import RedisError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
     CACHE_ERRORS: tuple = (RedisConnectionError, RedisTimeoutError)
 except ImportError:  # redis is installed with the project; be safe anyway
     CACHE_ERRORS = ()
+    RedisError = OSError
+
+# What a cache can answer to a read or a write besides a lost connection:
+# Redis full (OutOfMemoryError) or read-only, a cache directory full or not
+# writable. The page is then served without the cache.
+CACHE_FAILURES: tuple = (*CACHE_ERRORS, RedisError, OSError)
 
 OUTAGE_ERRORS = (OperationalError, InterfaceError, *CACHE_ERRORS)
 

@@ -194,8 +194,10 @@ IMAGE_MAX_BYTES = 15 * 1024 * 1024
 IMAGE_MAX_PIXELS = 40_000_000
 IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280]
 
-# Cache: Redis when REDIS_URL is set (shared by every app server: page cache
-# and its invalidation, lock-outs), else this process's memory.
+# Cache: Redis when REDIS_URL is set (shared by every app server), else files
+# in CACHE_DIR, shared by every process on this machine (gunicorn's workers,
+# the admin, an import run from a shell): a change made anywhere reaches every
+# process. A per-process memory cache would not: it is never the default.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -205,13 +207,21 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # Whole pages cached for readers, in seconds (0 turns the page cache off).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 # How often each process asks the shared cache whether content changed; pages
 # it served within that time are served again from its own memory.
 PAGE_CACHE_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_CHECK_SECONDS", "1"))
+# The query parameters pages read; any other one is never part of a cache key.
+PAGE_CACHE_QUERY_PARAMS = ("page", "q", "p")
 
 # Logs: one JSON object a line on stderr (LOG_FORMAT=text for people).
 LOGGING = {

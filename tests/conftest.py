@@ -9,6 +9,23 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
 TIMEOUT_MS = 5_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory):
+    """The file-based cache (the default without REDIS_URL) in a directory of
+    this run's own, so a development server or another test run on the same
+    machine neither sees nor empties it."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    default = settings.CACHES["default"]
+    if not default["BACKEND"].endswith("FileBasedCache"):
+        yield None
+        return
+    location = str(tmp_path_factory.mktemp("cache"))
+    with override_settings(CACHES={"default": {**default, "LOCATION": location}}):
+        yield location
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with an empty page cache (ids repeat across tests).
