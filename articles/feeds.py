@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from .models import Article, Author, Byline, Category, Tag
+from .models import Article, Byline, Category, public_authors, public_tags
 
 # Characters XML 1.0 forbids; the archive's text has some, and one would make
 # the whole feed unreadable.
@@ -99,7 +99,7 @@ class SectionFeed(ArticleFeed):
 
 class TagFeed(SectionFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(public_tags(), slug=slug)
 
     def title(self, obj):
         return xml_safe(f"眾新聞檔案：#{obj.name}")
@@ -110,7 +110,7 @@ class TagFeed(SectionFeed):
 
 class AuthorFeed(SectionFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
+        return get_object_or_404(public_authors(), slug=slug)
 
     def description(self, obj):
         return xml_safe(f"{obj.name}的最新文章")

@@ -435,3 +435,20 @@ class Figure(models.Model):
         if self.image:
             return self.image.url
         return self.source_url if is_web_url(self.source_url) else ""
+
+
+def public_tags():
+    """Tags with at least one published article: a name used only by drafts
+    is not public yet (no page, feed or sitemap entry)."""
+    tagged = TaggedArticle.objects.filter(
+        tag=models.OuterRef("pk"), content_object__in=Article.objects.published()
+    )
+    return Tag.objects.filter(models.Exists(tagged))
+
+
+def public_authors():
+    """Authors with at least one published article."""
+    bylines = Byline.objects.filter(
+        author=models.OuterRef("pk"), article__in=Article.objects.published()
+    )
+    return Author.objects.filter(models.Exists(bylines))

@@ -7,7 +7,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.shortcuts import render
 from django.utils import timezone
 
-from .models import Article, Author, Byline, Category, Tag, TaggedArticle
+from .models import Article, Category, public_authors, public_tags
 
 
 class ArticleSitemap(Sitemap):
@@ -40,10 +40,7 @@ class TagSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        tagged = TaggedArticle.objects.filter(
-            tag=OuterRef("pk"), content_object__in=Article.objects.published()
-        )
-        return Tag.objects.filter(Exists(tagged)).order_by("pk")
+        return public_tags().order_by("pk")
 
 
 class AuthorSitemap(Sitemap):
@@ -51,10 +48,7 @@ class AuthorSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        bylines = Byline.objects.filter(
-            author=OuterRef("pk"), article__in=Article.objects.published()
-        )
-        return Author.objects.filter(Exists(bylines)).order_by("pk")
+        return public_authors().order_by("pk")
 
 
 SITEMAPS = {

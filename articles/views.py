@@ -19,7 +19,7 @@ from . import search
 from .cache import cached_page
 from .editorial.permissions import readable_articles
 from .importing.parse import plain_text
-from .models import Article, Author, Byline, Category, Tag
+from .models import Article, Byline, Category, public_authors, public_tags
 from .rendering import FIGURE_MARKER_RE
 
 PAGE_SIZE = 20
@@ -55,7 +55,7 @@ class TagView(ArticleListView):
     template_name = "articles/tag_detail.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.tag = get_object_or_404(public_tags(), slug=self.kwargs["slug"])
         return super().get_queryset().tagged(self.tag)
 
     def get_context_data(self, **kwargs):
@@ -67,7 +67,7 @@ class AuthorView(ArticleListView):
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        self.author = get_object_or_404(public_authors(), slug=self.kwargs["slug"])
         return super().get_queryset().by_author(self.author)
 
     def get_context_data(self, **kwargs):

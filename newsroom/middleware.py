@@ -4,6 +4,7 @@ import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 
 logger = logging.getLogger("newsroom.outage")
@@ -58,3 +59,24 @@ class ServiceUnavailableMiddleware:
 def _is_connection_error(exception) -> bool:
     text = str(exception).lower()
     return "connection" in text or "server closed" in text or "terminating" in text
+
+
+class RejectInvalidTextMiddleware:
+    """Answer 400 with a page for a NUL character in the path or the query.
+
+    No URL or query of the site means anything with one, and PostgreSQL
+    refuses NUL in a text value, so a slug or a search with one would end as
+    a 500 deep inside a view. (Form fields refuse NUL themselves: Django's
+    CharField validates it.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in name or any("\x00" in value for value in values)
+            for name, values in request.GET.lists()
+        ):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.ServiceUnavailableMiddleware",
+    "newsroom.middleware.RejectInvalidTextMiddleware",
     # Before sessions and routing: a cached page costs one cache round trip.
     "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -11,11 +11,16 @@ Django's own site:
   superusers only, whatever permissions a staff account was given; the
   newsroom's own models follow the rule in articles/editorial/permissions.py.
 - taggit's own Tag model is not shown: the newsroom's Tag replaces it.
+- The login form refuses a username longer than any account's before trying
+  it (Django sets the field's max_length too late to validate it, and
+  django-axes cannot record such a name: it answered 500).
 """
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxLengthValidator
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +46,20 @@ class SuperusersOnly:
     has_delete_permission = has_change_permission
 
 
+class LoginForm(AdminAuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+    def clean(self):
+        if self.errors:  # a name no account can have: do not try it
+            return self.cleaned_data
+        return super().clean()
+
+
 class NewsroomAdminSite(admin.AdminSite):
+    login_form = LoginForm
     site_header = _("Citizen News newsroom")
     site_title = _("Newsroom")
     index_title = _("Newsroom administration")
