@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "reversion",
     "reversion_compare",
     "axes",
+    "csp",
     "articles",
 ]
 
@@ -59,9 +60,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.ServiceUnavailableMiddleware",
-    "newsroom.middleware.RejectInvalidTextMiddleware",
     # Before sessions and routing: a cached page costs one cache round trip.
     "articles.cache.PageCacheMiddleware",
+    # Inside the page cache: a cached page keeps the policy made with it.
+    "newsroom.csp.PolicyMiddleware",
+    "newsroom.middleware.RejectInvalidTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -259,4 +262,22 @@ if env_bool("HTTPS"):
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy on every page and the admin (django-csp; hashes of
+# the site's own inline blocks are added per page: newsroom/csp.py). Images
+# may come from any https origin: imported figures live on the web archive.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "https:", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
