@@ -13,6 +13,26 @@ from tests.factories import make_article
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.parametrize("debug, refused", [("0", True), ("", True), ("1", False)])
+def test_without_secret_key_only_debug_starts(tmp_path, debug, refused):
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(DEBUG=debug, DATABASE_URL=f"sqlite:///{tmp_path}/key.sqlite3")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if refused:
+        assert result.returncode != 0
+        assert "SECRET_KEY is not set" in result.stderr
+        assert "Traceback" not in result.stderr  # the reason, not a traceback
+    else:
+        assert result.returncode == 0, result.stderr
+
+
 def test_check_deploy_is_clean_with_production_variables(tmp_path):
     env = dict(
         os.environ,
