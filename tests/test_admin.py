@@ -407,3 +407,15 @@ def test_article_with_a_stored_image_saves_again(editor_client, settings, tmp_pa
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.dek == "新摘要" and Figure.objects.get().image
+
+
+def test_history_names_changed_fields_as_editors_know_them(editor_client):
+    from reversion.models import Version
+
+    article = make_article("原標題", slug="t")
+    url = change_url(article)
+    editor_client.post(url, form_data(editor_client, url, title="新標題"))
+
+    comment = Version.objects.get_for_object(article).first().revision.comment
+    assert "edit_token" not in comment
+    assert "標題" in comment or "headline" in comment.lower()
