@@ -320,7 +320,8 @@ class ArticleAdmin(GuardedVersionAdmin):
         for article in queryset:
             article.status = Article.Status.PUBLISHED
             article.published_at = article.published_at or now
-            article.save()
+            with self.bulk_revision(request, article):
+                article.save()
             count += 1
         self.message_user(
             request, _("%(count)d published.") % {"count": count}, messages.SUCCESS
@@ -331,7 +332,8 @@ class ArticleAdmin(GuardedVersionAdmin):
         count = 0
         for article in queryset.exclude(status=Article.Status.DRAFT):
             article.status = Article.Status.DRAFT
-            article.save()
+            with self.bulk_revision(request, article):
+                article.save()
             count += 1
         self.message_user(
             request, _("%(count)d unpublished.") % {"count": count}, messages.SUCCESS
@@ -370,7 +372,8 @@ def _move_action(section):
         count = 0
         for article in queryset:
             article.category = section
-            article.save()
+            with modeladmin.bulk_revision(request, article):
+                article.save()
             count += 1
         modeladmin.message_user(
             request,
@@ -475,6 +478,9 @@ class FigureAdmin(admin.ModelAdmin):
             kwargs["queryset"] = editable_articles(request.user).filter(
                 status__in=WRITER_STATUSES
             )
+            # The raw-id box would name any article typed into it, drafts of
+            # others included: a writer picks from their own instead.
+            kwargs["widget"] = forms.Select
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_view_permission(self, request, obj=None):

@@ -459,3 +459,141 @@ def _unquoted(location: str) -> str:
 
 def _diff(before, after):
     return {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+
+
+# --- versions shared with other articles --------------------------------------
+# Reverting restores a version's whole revision, and reversion finds a version
+# by its number alone: neither may reach beyond the article it is asked for.
+
+
+@pytest.fixture
+def desk():
+    editor = _user("editor", EDITORS)
+    alice = _user("alice", WRITERS)
+    ed, client = Client(), Client()
+    ed.force_login(editor)
+    client.force_login(alice)
+    mine = Article.objects.create(title="愛麗絲草稿", slug="a", created_by=alice)
+    return {"editor": editor, "ed": ed, "alice": client, "mine": mine}
+
+
+def _published(title, by):
+    return _article(title, by, status=Article.Status.PUBLISHED)
+
+
+def _shared_revision(*articles):
+    """One revision holding several articles, as a bulk action made before
+    each article got its own (and as django-reversion makes by default)."""
+    with reversion.create_revision():
+        for article in articles:
+            article.save()
+
+
+def _restore(client, url):
+    page = client.get(url)
+    form = _form_of(page.content.decode()) if page.status_code == 200 else {}
+    return client.post(url, {**form, "status": "draft"})
+
+
+def test_a_bulk_action_gives_each_article_a_revision_of_its_own(desk):
+    other = _published("另一篇", desk["editor"])
+    section = Category.objects.create(name="港聞", slug="港聞")
+    response = desk["ed"].post(
+        "/admin/articles/article/",
+        {
+            "action": f"move_to_{section.pk}",
+            "index": 0,
+            "_selected_action": [desk["mine"].pk, other.pk],
+        },
+    )
+    assert response.status_code == 302
+    mine = Version.objects.get_for_object(desk["mine"]).get()
+    theirs = Version.objects.get_for_object(other).get()
+    assert mine.revision_id != theirs.revision_id
+
+
+def test_a_version_shared_with_another_article_restores_neither(desk):
+    pulled = _published("撤稿SECRET甲", desk["editor"])
+    _shared_revision(desk["mine"], pulled)
+    Article.objects.filter(pk=pulled.pk).update(status="draft")  # pulled later
+    version = Version.objects.get_for_object(desk["mine"]).get()
+    url = f"/admin/articles/article/{desk['mine'].pk}/history/{version.pk}/"
+    for client in (desk["alice"], desk["ed"]):
+        assert _restore(client, url).status_code == 403
+    pulled.refresh_from_db()
+    assert pulled.status == "draft"
+
+
+def test_a_deleted_article_never_comes_back_through_a_shared_version(desk):
+    gone = _published("刪除SECRET丁", desk["editor"])
+    _shared_revision(desk["mine"], gone)
+    gone_pk = gone.pk
+    gone.delete()
+    version = Version.objects.get_for_object(desk["mine"]).get()
+    _restore(
+        desk["alice"],
+        f"/admin/articles/article/{desk['mine'].pk}/history/{version.pk}/",
+    )
+    assert not Article.objects.filter(pk=gone_pk).exists()
+
+
+@pytest.mark.parametrize("kind", ["figure", "tag link"])
+def test_a_version_of_another_model_with_the_same_number_is_not_the_article(desk, kind):
+    pulled = _published("撤稿SECRET甲", desk["editor"])
+    with reversion.create_revision():
+        pulled.save()
+        if kind == "figure":
+            Figure.objects.create(
+                pk=desk["mine"].pk,
+                article=pulled,
+                position=1,
+                caption="秘密圖說",
+                source_url="https://e.org/x.jpg",
+            )
+        else:
+            Article.tags.through.objects.create(
+                pk=desk["mine"].pk,
+                content_object=pulled,
+                tag=Tag.objects.create(name="t", slug="t"),
+            )
+    version = Version.objects.exclude(content_type__model="article").get()
+    Article.objects.filter(pk=pulled.pk).update(status="draft")
+    url = f"/admin/articles/article/{desk['mine'].pk}/history/{version.pk}/"
+
+    page = desk["alice"].get(url)
+    assert page.status_code == 404
+    assert "撤稿SECRET甲" not in page.content.decode()
+    _restore(desk["alice"], url)
+    pulled.refresh_from_db()
+    assert pulled.status == "draft"
+
+
+def test_compare_never_shows_rows_of_another_article(desk):
+    other = _published("撤稿SECRET甲", desk["editor"])
+    figure = Figure.objects.create(
+        article=other, position=1, caption="秘密圖說", source_url="https://e.org/x.jpg"
+    )
+    _shared_revision(desk["mine"], other)
+    figure.delete()
+    _save_version(desk["mine"], title="愛麗絲草稿二")
+    first, last = sorted(
+        Version.objects.get_for_object(desk["mine"]).values_list("pk", flat=True)
+    )
+    page = desk["alice"].get(
+        f"/admin/articles/article/{desk['mine'].pk}/history/compare/"
+        f"?version_id1={first}&version_id2={last}"
+    )
+    assert "秘密圖說" not in page.content.decode()
+    assert "撤稿SECRET甲" not in page.content.decode()
+
+
+def test_the_figure_form_names_no_article_but_the_writers_own(desk):
+    bob = _user("bob", WRITERS)
+    bobs = Article.objects.create(title="鮑勃SECRET乙", slug="b", created_by=bob)
+    get = desk["alice"].get(f"/admin/articles/figure/add/?article={bobs.pk}")
+    post = desk["alice"].post(
+        "/admin/articles/figure/add/", {"article": bobs.pk, "position": "1"}
+    )
+    assert "鮑勃SECRET乙" not in get.content.decode()
+    assert "鮑勃SECRET乙" not in post.content.decode()
+    assert "愛麗絲草稿" in get.content.decode()  # the writer's own, to choose from
