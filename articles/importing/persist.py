@@ -2,9 +2,10 @@
 
 Each batch is one transaction and costs a fixed number of queries, whatever
 its size: authors, sections and tags are looked up and bulk-created together,
-articles are upserted on `source_key`, and their bylines, tag links and
-figures are replaced in bulk. If a batch fails in the database, its files are
-retried one by one, so a single bad file fails alone and never half-imports.
+articles are upserted on `source_key`, their bylines, tag links and figures
+are replaced in bulk, and each article written gets its history entry (see
+revisions.py). If a batch fails in the database, its files are retried one
+by one, so a single bad file fails alone and never half-imports.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from articles.models import (
     TaggedArticle,
 )
 
+from . import revisions
 from .parse import (
     ParsedArticle,
     ParseError,
@@ -316,6 +318,8 @@ class _Importer:
                 "importer_version",
                 "imported_at",
                 "edited_at",
+                "created_at",
+                "created_by",
             )
         }
         outcomes: list[FileOutcome] = []
@@ -406,6 +410,9 @@ class _Importer:
             )
             if row is not None:
                 article.pk = row["pk"]
+                # Not in update_fields: the history must show the row's own.
+                article.created_at = row["created_at"]
+                article.created_by_id = row["created_by"]
             elif item.legacy_id is not None and item.legacy_id not in taken:
                 article.pk = item.legacy_id
             articles.append(article)
@@ -433,34 +440,40 @@ class _Importer:
             ).values_list("source_key", "pk")
         )
         article_ids = list(ids.values())
+        by_key = {}
+        for article in articles:
+            article.pk = ids[article.source_key]
+            by_key[article.source_key] = article
 
         Byline.objects.filter(article_id__in=article_ids).delete()
         TaggedArticle.objects.filter(content_object_id__in=article_ids).delete()
         Figure.objects.filter(article_id__in=article_ids).delete()
 
         bylines, tagged, figures = [], [], []
+        history = []  # (article, its new rows, comment), saved after the rows
         for item in items:
-            pk = ids[item.source_key]
-            for position, byline in enumerate(item.bylines):
-                bylines.append(
-                    Byline(
-                        article_id=pk,
-                        author=authors[normalize_name(byline.name)],
-                        position=position,
-                        role=byline.role,
-                    )
+            article = by_key[item.source_key]
+            article_bylines = [
+                Byline(
+                    article_id=article.pk,
+                    author=authors[normalize_name(byline.name)],
+                    position=position,
+                    role=byline.role,
                 )
-            tag_ids = []
+                for position, byline in enumerate(item.bylines)
+            ]
+            article_tags = {}
             for name in item.tags:
                 tag = tags[normalize_name(name)]
-                if tag.pk not in tag_ids:
-                    tag_ids.append(tag.pk)
-            tagged += [
-                TaggedArticle(content_object_id=pk, tag_id=tag_id) for tag_id in tag_ids
+                article_tags.setdefault(tag.pk, tag)
+            # The objects themselves, not ids: a tag link's str() names both.
+            article_tagged = [
+                TaggedArticle(content_object=article, tag=tag)
+                for tag in article_tags.values()
             ]
-            figures += [
+            article_figures = [
                 Figure(
-                    article_id=pk,
+                    article_id=article.pk,
                     position=figure.position,
                     source_url=figure.source_url,
                     caption=figure.caption,
@@ -471,9 +484,21 @@ class _Importer:
                 )
                 for figure in item.figures
             ]
+            bylines += article_bylines
+            tagged += article_tagged
+            figures += article_figures
+            verb = "Re-imported" if item.source_key in existing else "Imported"
+            history.append(
+                (
+                    article,
+                    [*article_bylines, *article_tagged, *article_figures],
+                    f"{verb} from {item.source_name}",
+                )
+            )
         Byline.objects.bulk_create(bylines)
         TaggedArticle.objects.bulk_create(tagged)
         Figure.objects.bulk_create(figures)
+        revisions.write_revisions(history, date_created=now)
         search.index_documents(
             [
                 search.Document(
