@@ -328,14 +328,56 @@ class Article(models.Model):
         return {figure.position: figure for figure in self.figures.all()}
 
     def rendered_body(self) -> str:
-        """The body as safe HTML, rendered once and then kept in body_html."""
-        if self.body and not self.body_html:
-            from articles.rendering import render_article_body
+        """The body as safe HTML, rendered once and then kept in body_html.
 
+        Of the requests that find body_html empty, the one that takes a short
+        lock in the cache renders and stores it; the others wait for the
+        stored HTML (polling the row) and render themselves only if it never
+        comes, as when the holder died. A cache that fails just means rendering.
+        """
+        if not self.body or self.body_html:
+            return self.body_html
+        import contextlib
+        import hashlib
+        import time
+
+        from django.core.cache import cache
+        from django.db import DatabaseError
+
+        from articles.rendering import render_article_body
+        from newsroom.middleware import CACHE_FAILURES
+
+        # As the page cache does: Redis or the cache directory failing, or a
+        # cache kept in the database.
+        cache_errors = (*CACHE_FAILURES, DatabaseError)
+        digest = hashlib.sha1(self.body.encode(), usedforsecurity=False).hexdigest()
+        lock = f"newsroom:render:{self.pk}:{digest}"
+        row = Article.objects.filter(pk=self.pk, body=self.body)
+        locked = None  # no lock (an unsaved article, a failing cache): render
+        if self.pk is not None:
+            with contextlib.suppress(*cache_errors):
+                locked = cache.add(lock, 1, timeout=30)
+        if locked is False:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                try:
+                    holder_gone = cache.get(lock) is None
+                except cache_errors:
+                    holder_gone = True
+                stored = row.values_list("body_html", flat=True).first()
+                if stored:
+                    self.body_html = stored
+                    return stored
+                if holder_gone or stored is None:  # gave up, or body changed
+                    break
+        try:
             self.body_html = render_article_body(self.body, self.figure_map())
-            Article.objects.filter(pk=self.pk, body=self.body).update(
-                body_html=self.body_html
-            )
+            row.update(body_html=self.body_html)
+        finally:
+            if locked:
+                with contextlib.suppress(*cache_errors):
+                    cache.delete(lock)
         return self.body_html
 
 
