@@ -27,6 +27,7 @@ from .editorial.permissions import (
 )
 from .images import checked_upload
 from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
+from .rendering import check_body_size
 from .roles import can_publish
 
 # Django 6 makes https the scheme assumed for a URL typed without one; opt in now.
@@ -106,6 +107,11 @@ class ArticleForm(forms.ModelForm):
             # Bound forms too: a token posted back unchanged is no change, so
             # the history's change message never names this internal field.
             self.fields["edit_token"].initial = _token(self.instance)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        check_body_size(body)  # over the cap a body is only plain text to readers
+        return body
 
     def clean(self):
         cleaned = super().clean()

@@ -419,3 +419,20 @@ def test_history_names_changed_fields_as_editors_know_them(editor_client):
     comment = Version.objects.get_for_object(article).first().revision.comment
     assert "edit_token" not in comment
     assert "標題" in comment or "headline" in comment.lower()
+
+
+def test_a_body_over_the_cap_is_refused_with_its_length_and_nothing_saved(
+    editor_client,
+):
+    from articles.rendering import MAX_BODY_CHARS
+
+    article = make_article("長文", slug="l", body="短。")
+    url = change_url(article)
+    response = editor_client.post(
+        url, form_data(editor_client, url, body="長" * (MAX_BODY_CHARS + 1))
+    )
+
+    assert response.status_code == 200
+    assert f"{MAX_BODY_CHARS + 1:,}" in response.content.decode()
+    article.refresh_from_db()
+    assert article.body == "短。"
