@@ -870,3 +870,14 @@ def test_archive_relative_links_become_absolute():
         '/cdn-cgi/l/email-protection"'
     ) in result
     assert "](https://example.org/a)" in result and "](//example.org/b)" in result
+
+
+def test_a_body_over_the_render_cap_is_kept_whole_with_a_warning():
+    from articles.rendering import MAX_BODY_CHARS
+    from tests.factories import article_text
+
+    long_body = "長文。" * (MAX_BODY_CHARS // 3 + 10)
+    parsed = parse_article(article_text(body=long_body), source_name="long.md")
+
+    assert long_body in parsed.body
+    assert any("plain text" in warning for warning in parsed.warnings)

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import yaml
 from django.utils.text import slugify
 
-from articles.rendering import FIGURE_MARKER
+from articles.rendering import FIGURE_MARKER, MAX_BODY_CHARS
 
 # Limits, matching the model's columns where they have one.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -869,6 +869,12 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
 
     if not body.strip():
         warnings.append("empty body")
+    elif len(body) > MAX_BODY_CHARS:
+        # Kept whole (nothing is dropped), but readers get it as plain text.
+        warnings.append(
+            f"body is {len(body):,} characters, over {MAX_BODY_CHARS:,}: "
+            "shown as plain text, not Markdown"
+        )
     dek = scalar(meta, "summary", "dek", "description", "excerpt", warnings=warnings)
     if not dek:
         dek = first_paragraph(body)
