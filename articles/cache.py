@@ -113,12 +113,21 @@ def _seconds_until_next_scheduled(current_generation: int) -> int | None:
     return max(0, int((when - timezone.now()).total_seconds()) + 1)
 
 
-def cached_page(view):
-    """Mark a view's responses as the same for every anonymous reader."""
+def cached_page(view=None, *, params=()):
+    """Mark a view's responses as the same for every anonymous reader.
+
+    `params` names the query parameters the view reads (`page`, `q`); a
+    response to a request carrying any other one (of those the cache keys on)
+    is served but never stored, so `/?q=1`, `/?q=2` ... cannot fill the cache.
+    """
+    if view is None:
+        return lambda view: cached_page(view, params=params)
+    reads = frozenset(params)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         request.page_cacheable = True
+        request.page_cache_params = reads
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -229,6 +238,7 @@ class PageCacheMiddleware:
         if (
             storable
             and getattr(request, "page_cacheable", False)
+            and request.GET.keys() <= request.page_cache_params
             and _storable(response)
         ):
             try:

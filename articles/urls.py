@@ -62,7 +62,7 @@ urlpatterns = [
     path("sitemap-news.xml", cached_page(news_sitemap), name="sitemap-news"),
     path(
         "sitemap-<section>.xml",
-        cached_page(sitemap_views.sitemap),
+        cached_page(sitemap_views.sitemap, params=["p"]),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

@@ -35,10 +35,10 @@ class ArticleListView(ListView):
         return Article.objects.published().for_listing()
 
 
-home = cached_page(ArticleListView.as_view())
+home = cached_page(ArticleListView.as_view(), params=["page"])
 
 
-@method_decorator(cached_page, name="dispatch")
+@method_decorator(cached_page(params=["page"]), name="dispatch")
 class SectionView(ArticleListView):
     template_name = "articles/section_detail.html"
 
@@ -50,7 +50,7 @@ class SectionView(ArticleListView):
         return super().get_context_data(section=self.section, **kwargs)
 
 
-@method_decorator(cached_page, name="dispatch")
+@method_decorator(cached_page(params=["page"]), name="dispatch")
 class TagView(ArticleListView):
     template_name = "articles/tag_detail.html"
 
@@ -62,7 +62,7 @@ class TagView(ArticleListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
-@method_decorator(cached_page, name="dispatch")
+@method_decorator(cached_page(params=["page"]), name="dispatch")
 class AuthorView(ArticleListView):
     template_name = "articles/author_detail.html"
 
@@ -74,7 +74,7 @@ class AuthorView(ArticleListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
-@method_decorator(cached_page, name="dispatch")
+@method_decorator(cached_page(params=["page"]), name="dispatch")
 class MonthArchiveView(ArticleListView):
     template_name = "articles/archive_month.html"
 
@@ -219,7 +219,7 @@ def _json_ld(request, article):
     return mark_safe(text)  # <, > and & are escaped: it cannot close the script
 
 
-@cached_page
+@cached_page(params=["q", "page"])
 def search_view(request):
     """/search/?q=: Chinese-aware full-text search over published articles."""
     text = request.GET.get("q", "").strip()[:200]

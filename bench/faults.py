@@ -121,9 +121,9 @@ class Poller(threading.Thread):
     def run(self):
         n = 0
         while not self._done.is_set():
-            # A query string of its own: the page is not in the page cache,
-            # so every poll needs the database.
-            url = f"{self.base}{self.paths[n % len(self.paths)]}?poll={n}"
+            # A parameter the page cache keys on but article pages do not
+            # read: never stored, so every poll needs the database.
+            url = f"{self.base}{self.paths[n % len(self.paths)]}?q=poll-{n}"
             n += 1
             start = time.monotonic()
             status, body = None, ""

@@ -46,6 +46,15 @@ def test_made_up_query_parameters_are_served_but_never_stored(client, monkeypatc
     assert len(stored) == 1
 
 
+def test_a_parameter_the_page_does_not_read_never_stores_a_copy(client, monkeypatch):
+    article = make_article("首頁文章", slug="a")
+    stored = stored_pages(monkeypatch)
+    for n in range(10):
+        assert client.get(f"/?q={n}").status_code == 200
+        assert client.get(f"{article.get_absolute_url()}?page={n}").status_code == 200
+    assert stored == []
+
+
 def test_a_made_up_parameter_gets_the_cached_page_without_a_query(
     client, django_assert_num_queries
 ):
