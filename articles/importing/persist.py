@@ -43,6 +43,8 @@ from .parse import (
 )
 
 ParseMany = Callable[[list[SourceFile]], Iterable[ParsedArticle | ParseError]]
+_LINK_ARTICLE = TaggedArticle._meta.get_field("content_object")
+_LINK_TAG = TaggedArticle._meta.get_field("tag")
 
 # Bump when parsing changes the output for unchanged files, so that a re-run
 # re-imports them instead of reporting them unchanged.
@@ -466,11 +468,15 @@ class _Importer:
             for name in item.tags:
                 tag = tags[normalize_name(name)]
                 article_tags.setdefault(tag.pk, tag)
-            # The objects themselves, not ids: a tag link's str() names both.
             article_tagged = [
-                TaggedArticle(content_object=article, tag=tag)
-                for tag in article_tags.values()
+                TaggedArticle(content_object_id=article.pk, tag_id=tag_id)
+                for tag_id in article_tags
             ]
+            for link in article_tagged:
+                # A tag link's str() names both (history); assigning the
+                # objects instead of ids would take twice as long.
+                _LINK_ARTICLE.set_cached_value(link, article)
+                _LINK_TAG.set_cached_value(link, article_tags[link.tag_id])
             article_figures = [
                 Figure(
                     article_id=article.pk,
