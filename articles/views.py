@@ -18,7 +18,7 @@ from django.views.generic import ListView
 from . import search
 from .cache import cached_page
 from .editorial.permissions import readable_articles
-from .importing.parse import plain_text
+from .importing.body import plain_text
 from .models import Article, Byline, Category, public_authors, public_tags
 from .rendering import FIGURE_MARKER_RE
 
