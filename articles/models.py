@@ -1,16 +1,55 @@
 """The newsroom's content: articles, their authors, sections, tags and figures."""
 
 from django.conf import settings
-from django.db import models
-from django.db.models.functions import Lower
+from django.db import models, router
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
-from taggit.managers import TaggableManager
+from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from .images import validate_image_file
+from .importing.text import normalize_name
+
+NAME_KEY_LENGTH = 400  # casefolding can lengthen a name (ß -> ss)
+
+
+class NamedModel(models.Model):
+    """A model whose `name` is unique case-insensitively, in one sense for every
+    database: `name_key` holds the normalised name (NFC, casefolded, spaces
+    collapsed), made in Python, so SQLite (whose lower() folds ASCII only) and
+    PostgreSQL agree with the importer on what "the same name" is."""
+
+    name_key = models.CharField(
+        max_length=NAME_KEY_LENGTH, unique=True, editable=False, default=None
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
+    def validate_unique(self, exclude=None):
+        super().validate_unique(exclude)
+        if exclude and "name" in exclude:
+            return
+        key = normalize_name(self.name or "")
+        clash = type(self)._default_manager.filter(name_key=key).exclude(pk=self.pk)
+        if key and clash.exists():
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                {
+                    "name": _("%(name)s already exists (names differ only in case).")
+                    % {"name": clash.values_list("name", flat=True).first()}
+                }
+            )
 
 
 def is_web_url(value: str) -> bool:
@@ -18,7 +57,7 @@ def is_web_url(value: str) -> bool:
     return value.strip().lower().startswith(("http://", "https://"))
 
 
-class Author(models.Model):
+class Author(NamedModel):
     name = models.CharField(verbose_name=_("name"), max_length=200, unique=True)
     slug = models.SlugField(
         verbose_name=_("slug"), max_length=200, unique=True, allow_unicode=True
@@ -55,7 +94,7 @@ class Author(models.Model):
         return reverse("articles:by-author", kwargs={"slug": self.slug})
 
 
-class Category(models.Model):
+class Category(NamedModel):
     name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
     slug = models.SlugField(
         verbose_name=_("slug"), max_length=100, unique=True, allow_unicode=True
@@ -73,7 +112,7 @@ class Category(models.Model):
         return reverse("articles:by-section", kwargs={"slug": self.slug})
 
 
-class Tag(TagBase):
+class Tag(NamedModel, TagBase):
     """A taggit tag with room for the archive's long tags and Unicode slugs."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -83,12 +122,38 @@ class Tag(TagBase):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique"),
-        ]
+
+    def __str__(self):
+        return self.name
 
     def get_absolute_url(self):
         return reverse("articles:by-tag", kwargs={"slug": self.slug})
+
+
+class _NameKeyTaggableManager(_TaggableManager):
+    """Tags named in text are found by their name key, so "Émile" and "émile"
+    are one tag on SQLite too (taggit's own lookup is `name__iexact`, which
+    SQLite applies to ASCII letters only)."""
+
+    def _to_tag_model_instances(self, tags, tag_kwargs):
+        names = [t for t in tags if isinstance(t, str)]
+        if names:
+            model = self.through.tag_model()
+            manager = model._default_manager.using(
+                router.db_for_write(self.through, instance=self.instance)
+            )
+            keys = {name: normalize_name(name) for name in names}
+            found = {
+                tag.name_key: tag
+                for tag in manager.filter(name_key__in=set(keys.values()))
+            }
+            for name, key in keys.items():
+                if key not in found:
+                    found[key], _ = manager.get_or_create(
+                        name_key=key, defaults={"name": name}
+                    )
+            tags = [found[keys[t]] if isinstance(t, str) else t for t in tags]
+        return super()._to_tag_model_instances(tags, tag_kwargs)
 
 
 class TaggedArticle(TaggedItemBase):
@@ -182,7 +247,12 @@ class Article(models.Model):
         null=True,
         blank=True,
     )
-    tags = TaggableManager(verbose_name=_("tags"), through=TaggedArticle, blank=True)
+    tags = TaggableManager(
+        verbose_name=_("tags"),
+        through=TaggedArticle,
+        blank=True,
+        manager=_NameKeyTaggableManager,
+    )
     status = models.CharField(
         verbose_name=_("status"), max_length=16, choices=Status, default=Status.DRAFT
     )
@@ -194,6 +264,18 @@ class Article(models.Model):
         null=True,
         blank=True,
         help_text=_("When the source says it was last updated."),
+    )
+    byline = models.TextField(
+        verbose_name=_("byline as written"),
+        blank=True,
+        editable=False,
+        help_text=_("The source's byline, kept so that it can be parsed again."),
+    )
+    dateline = models.CharField(
+        verbose_name=_("dateline"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the story was filed from, e.g. 台北."),
     )
     language = models.CharField(
         verbose_name=_("language"),
@@ -477,6 +559,128 @@ class Figure(models.Model):
         if self.image:
             return self.image.url
         return self.source_url if is_web_url(self.source_url) else ""
+
+
+class Embed(models.Model):
+    """A video, a 360° tour or another embedded player, where the body marks
+    its place as [[embed:N]]. Readers get a facade (a titled box with links to
+    the original and its archived copy) and the player only on a click."""
+
+    class Provider(models.TextChoices):
+        YOUTUBE = "youtube", "YouTube"
+        FACEBOOK = "facebook", "Facebook"
+        VIMEO = "vimeo", "Vimeo"
+        DAILYMOTION = "dailymotion", "Dailymotion"
+        ROUNDME = "roundme", "Roundme"
+        IFRAME = "iframe", _("Other embedded page")
+
+    VIDEO_HOSTS = {
+        Provider.YOUTUBE,
+        Provider.FACEBOOK,
+        Provider.VIMEO,
+        Provider.DAILYMOTION,
+    }
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="embeds",
+        verbose_name=_("article"),
+    )
+    position = models.PositiveSmallIntegerField(
+        verbose_name=_("position"),
+        help_text=_("Order in the article; the body marks its place as [[embed:N]]."),
+    )
+    provider = models.CharField(
+        verbose_name=_("provider"), max_length=20, choices=Provider
+    )
+    provider_id = models.CharField(
+        verbose_name=_("provider's id"),
+        max_length=500,
+        blank=True,
+        help_text=_("The video's id at the provider, e.g. YouTube's 11 characters."),
+    )
+    url = models.URLField(
+        verbose_name=_("original URL"),
+        max_length=2000,
+        help_text=_("The player's or the video's address at the provider."),
+    )
+    archive_url = models.URLField(
+        verbose_name=_("web-archive URL"), max_length=2000, blank=True
+    )
+    title = models.CharField(verbose_name=_("title"), max_length=500, blank=True)
+    caption = models.TextField(verbose_name=_("caption"), blank=True)
+
+    class Meta:
+        verbose_name = _("embed")
+        verbose_name_plural = _("embeds")
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "position"], name="embed_unique_position"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or f"{self.get_provider_display()} {self.provider_id}".strip()
+
+    @property
+    def is_video(self) -> bool:
+        return self.provider in self.VIDEO_HOSTS
+
+
+class ArticleLink(models.Model):
+    """A link in an article's body to an article of the original site, by its
+    number: rendering resolves it to the page here when that article is
+    published, and a change to the target re-renders the articles linking to it."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="outgoing_links"
+    )
+    target_number = models.PositiveIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("link between articles")
+        verbose_name_plural = _("links between articles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "target_number"], name="article_link_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.article_id} → {self.target_number}"
+
+
+class ArticleAlias(models.Model):
+    """Another capture of the same story (same headline, date and body) under
+    another legacy id: imported once, and its number redirects to the article."""
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+        verbose_name=_("article"),
+    )
+    source_key = models.CharField(
+        verbose_name=_("source key"), max_length=100, unique=True
+    )
+    legacy_id = models.PositiveIntegerField(
+        verbose_name=_("legacy id"), null=True, blank=True, unique=True
+    )
+    original_url = models.TextField(verbose_name=_("original URL"), blank=True)
+    source_path = models.TextField(verbose_name=_("source file"), blank=True)
+    source_checksum = models.CharField(max_length=64, blank=True, db_index=True)
+    imported_at = models.DateTimeField(
+        verbose_name=_("imported at"), default=timezone.now
+    )
+
+    class Meta:
+        verbose_name = _("duplicate capture")
+        verbose_name_plural = _("duplicate captures")
+
+    def __str__(self):
+        return f"{self.legacy_id or self.source_key} → {self.article_id}"
 
 
 def public_tags():

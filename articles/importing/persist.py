@@ -18,7 +18,7 @@ from datetime import datetime
 from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
-from django.db.models.functions import Length, Lower
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -616,6 +616,7 @@ def _get_or_create_named(model, wanted: dict[str, dict], extra_fields=()) -> dic
             [
                 model(
                     name=entry["name"],
+                    name_key=key,
                     slug=slugs[key],
                     **{f: entry[f] for f in extra_fields if f in entry},
                 )
@@ -631,15 +632,10 @@ def _get_or_create_named(model, wanted: dict[str, dict], extra_fields=()) -> dic
 
 
 def _find_named(model, wanted: dict[str, dict]) -> dict:
-    # The database lowers ASCII (and, on PostgreSQL, all) letters; Python
-    # casefolds the rest, so matching agrees on both databases.
-    lowered = {entry["name"].lower() for entry in wanted.values()}
-    found = {}
-    for obj in model.objects.annotate(lname=Lower("name")).filter(lname__in=lowered):
-        key = normalize_name(obj.name)
-        if key in wanted:
-            found.setdefault(key, obj)
-    return found
+    """Rows whose name key (the normalised name, stored) is wanted."""
+    return {
+        obj.name_key: obj for obj in model.objects.filter(name_key__in=list(wanted))
+    }
 
 
 def _free_slugs(model, names: dict[str, str]) -> dict[str, str]:
