@@ -308,6 +308,14 @@ class Article(models.Model):
     source_checksum = models.CharField(
         verbose_name=_("source checksum"), max_length=64, blank=True, editable=False
     )
+    content_fingerprint = models.CharField(
+        verbose_name=_("content fingerprint"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("Of the imported headline, date and body: finds duplicate captures."),
+    )
     importer_version = models.PositiveSmallIntegerField(default=0, editable=False)
     import_warnings = models.JSONField(
         verbose_name=_("import warnings"), default=list, blank=True, editable=False

@@ -203,6 +203,18 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="article",
+            name="content_fingerprint",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                editable=False,
+                help_text="Of the imported headline, date and body: finds duplicate captures.",
+                max_length=64,
+                verbose_name="content fingerprint",
+            ),
+        ),
+        migrations.AddField(
+            model_name="article",
             name="dateline",
             field=models.CharField(
                 blank=True,
