@@ -314,7 +314,9 @@ class Article(models.Model):
         blank=True,
         editable=False,
         db_index=True,
-        help_text=_("Of the imported headline, date and body: finds duplicate captures."),
+        help_text=_(
+            "Of the imported headline, date and body: finds duplicate captures."
+        ),
     )
     importer_version = models.PositiveSmallIntegerField(default=0, editable=False)
     import_warnings = models.JSONField(
@@ -416,6 +418,15 @@ class Article(models.Model):
         if self.pk is None:
             return {}
         return {figure.position: figure for figure in self.figures.all()}
+
+    def body_for_readers(self) -> str:
+        """The rendered body with its links to the original site resolved: to
+        the article's page here when readers can see it, else to the web
+        archive's copy (articles/rendering/links.py). Done on each render, so a
+        link follows the article it points to being imported or published."""
+        from articles.rendering.links import resolve_links
+
+        return resolve_links(self.rendered_body(), local_article_urls)
 
     def rendered_body(self) -> str:
         """The body as safe HTML, rendered once and then kept in body_html.
@@ -689,6 +700,30 @@ class ArticleAlias(models.Model):
 
     def __str__(self):
         return f"{self.legacy_id or self.source_key} → {self.article_id}"
+
+
+def local_article_urls(numbers) -> dict[int, str]:
+    """Of the original site's article numbers, those readers can see here, with
+    their addresses: by primary key, by legacy id (an article that could not
+    keep it as key), or as a duplicate capture's number. Two queries."""
+    numbers = [n for n in numbers if 0 < n <= 2_147_483_647]
+    if not numbers:
+        return {}
+    found = {}
+    for article in (
+        Article.objects.published()
+        .filter(models.Q(pk__in=numbers) | models.Q(legacy_id__in=numbers))
+        .only("pk", "slug", "legacy_id")
+    ):
+        found.setdefault(article.legacy_id, article.get_absolute_url())
+        found[article.pk] = article.get_absolute_url()
+    missing = set(numbers) - set(found)
+    if missing:
+        for alias in ArticleAlias.objects.filter(
+            legacy_id__in=missing, article__in=Article.objects.published()
+        ).select_related("article"):
+            found[alias.legacy_id] = alias.article.get_absolute_url()
+    return {n: found[n] for n in numbers if n in found}
 
 
 def public_tags():

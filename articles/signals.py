@@ -13,7 +13,17 @@ from django.utils import timezone
 from . import search
 from .cache import bump_generation
 from .images import make_renditions
-from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
+from .models import (
+    Article,
+    ArticleLink,
+    Author,
+    Byline,
+    Category,
+    Figure,
+    Tag,
+    TaggedArticle,
+)
+from .rendering.links import linked_numbers
 
 
 def _reindex_later(article_id):
@@ -30,7 +40,20 @@ def article_saved(sender, instance, raw=False, **kwargs):
             body_html="", edited_at=timezone.now()
         )
     _reindex_later(instance.pk)
+    _record_links(instance)
     transaction.on_commit(bump_generation)
+
+
+def _record_links(article):
+    """Which articles of the original site the body links to (ArticleLink)."""
+    numbers = linked_numbers(article.body or "")
+    ArticleLink.objects.filter(article_id=article.pk).exclude(
+        target_number__in=numbers
+    ).delete()
+    ArticleLink.objects.bulk_create(
+        [ArticleLink(article_id=article.pk, target_number=n) for n in numbers],
+        ignore_conflicts=True,
+    )
 
 
 @receiver(post_delete, sender=Article)

@@ -19,7 +19,14 @@ from . import search
 from .cache import cached_page
 from .editorial.permissions import readable_articles
 from .importing.body import plain_text
-from .models import Article, Byline, Category, public_authors, public_tags
+from .models import (
+    Article,
+    ArticleAlias,
+    Byline,
+    Category,
+    public_authors,
+    public_tags,
+)
 from .rendering import FIGURE_MARKER_RE
 
 PAGE_SIZE = 20
@@ -149,7 +156,11 @@ def article_detail(request, number, slug=None):
     )
     article = articles.filter(pk=number).first()
     if article is None:
-        article = get_object_or_404(articles, legacy_id=number)
+        article = articles.filter(legacy_id=number).first()
+    if article is None:
+        # Another capture of the same story under another number.
+        alias = ArticleAlias.objects.filter(legacy_id=number).first()
+        article = get_object_or_404(articles, pk=alias.article_id if alias else None)
     if slug != article.url_slug or number != article.pk:
         return redirect(article, permanent=True)
     context = {

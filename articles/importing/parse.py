@@ -27,7 +27,9 @@ at all; anything recoverable becomes a warning on the article instead.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -35,6 +37,7 @@ from pathlib import Path, PurePath
 from django.utils.text import slugify
 
 from articles.rendering import MAX_BODY_CHARS
+from articles.rendering.links import linked_numbers
 
 from .body import (
     absolutize_links,
@@ -77,6 +80,7 @@ from .text import (
     clean_line,
     decode,
     normalize_name,
+    squash,
 )
 
 # The parser's public names, wherever in the package they are defined.
@@ -216,8 +220,25 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         language=language,
         original_url=original_url,
         archive_url=archive_url,
+        linked_numbers=tuple(linked_numbers(body)),
+        fingerprint=content_fingerprint(title, published_at, body),
         warnings=tuple(warnings),
     )
+
+
+_ARCHIVE_STAMP_RE = re.compile(r"web\.archive\.org/web/\d{1,14}[a-z_]{0,4}/")
+
+
+def content_fingerprint(title: str, published_at, body: str) -> str:
+    """Equal for two captures of one story: same headline, day and body, up to
+    spacing and the web archive's capture times in its URLs. Empty for an
+    article without a body or a date (the site's closing page, say), which is
+    never taken for another's duplicate."""
+    if published_at is None or not body.strip():
+        return ""
+    text = "\n".join([squash(title), published_at.date().isoformat(), squash(body)])
+    text = _ARCHIVE_STAMP_RE.sub("web.archive.org/web/", text)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def is_article_file(name: str) -> bool:

@@ -25,6 +25,8 @@ from django.utils.text import slugify
 from articles import search
 from articles.models import (
     Article,
+    ArticleAlias,
+    ArticleLink,
     Author,
     Byline,
     Category,
@@ -50,12 +52,13 @@ _LINK_TAG = TaggedArticle._meta.get_field("tag")
 # re-imports them instead of reporting them unchanged.
 IMPORTER_VERSION = 2
 
-CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
+CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, DUPLICATE = (
     "created",
     "updated",
     "unchanged",
     "skipped",
     "failed",
+    "duplicate",
 )
 
 
@@ -88,7 +91,9 @@ class ImportReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys([CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED], 0)
+        counts = dict.fromkeys(
+            [CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, DUPLICATE], 0
+        )
         for outcome in self.outcomes:
             counts[outcome.outcome] += 1
         counts["not_articles"] = len(self.not_articles)
@@ -103,7 +108,8 @@ class ImportReport:
         c = self.counts
         return (
             f"created {c[CREATED]}, updated {c[UPDATED]}, unchanged {c[UNCHANGED]}, "
-            f"skipped {c[SKIPPED]}, failed {c[FAILED]}, not articles {c['not_articles']}"
+            f"skipped {c[SKIPPED]}, duplicates {c[DUPLICATE]}, failed {c[FAILED]}, "
+            f"not articles {c['not_articles']}"
         )
 
     def as_dict(self) -> dict:
@@ -217,6 +223,12 @@ class _Importer:
                 "edited_at",
             )
         }
+        aliases = {
+            alias.source_checksum: alias
+            for alias in ArticleAlias.objects.filter(
+                source_checksum__in={s.checksum for s in sources},
+            )
+        }
         to_parse: list[SourceFile] = []
         for source in batch:
             if isinstance(source, ParseError):
@@ -237,6 +249,12 @@ class _Importer:
                         )
                     )
                     continue
+            alias = aliases.get(source.checksum)
+            if alias is not None and alias.source_path == source.name:
+                outcomes.append(
+                    _duplicate(source.name, alias.source_key, alias.article_id)
+                )
+                continue
             to_parse.append(source)
         return outcomes, to_parse
 
@@ -306,6 +324,87 @@ class _Importer:
         return outcomes
 
     def _write(self, items: list[ParsedArticle]) -> list[FileOutcome]:
+        items, duplicates = self._set_aside_duplicates(items)
+        outcomes = self._write_articles(items) if items else []
+        return outcomes + self._write_aliases(duplicates)
+
+    def _set_aside_duplicates(
+        self, items: list[ParsedArticle]
+    ) -> tuple[list[ParsedArticle], list[tuple[ParsedArticle, str]]]:
+        """Split off other captures of a story already imported (or earlier in
+        the batch): same headline, date and body under another identity.
+        Returns the articles to write, and each duplicate with the source key
+        of the article it repeats."""
+        keys = [item.source_key for item in items]
+        own = set(
+            Article.objects.filter(source_key__in=keys).values_list(
+                "source_key", flat=True
+            )
+        )
+        holders: dict[str, str] = {}  # fingerprint -> source key of the article
+        for fingerprint, key in (
+            Article.objects.filter(
+                content_fingerprint__in={i.fingerprint for i in items if i.fingerprint}
+            )
+            .order_by("pk")
+            .values_list("content_fingerprint", "source_key")
+        ):
+            holders.setdefault(fingerprint, key)
+        articles, duplicates = [], []
+        for item in items:
+            holder = holders.setdefault(item.fingerprint, item.source_key)
+            if (
+                item.fingerprint
+                and item.source_key not in own
+                and holder != item.source_key
+            ):
+                duplicates.append((item, holder))
+            else:
+                articles.append(item)
+        # A file that repeated another article once, and no longer does, is an
+        # article of its own now.
+        ArticleAlias.objects.filter(
+            source_key__in=[item.source_key for item in articles]
+        ).delete()
+        return articles, duplicates
+
+    def _write_aliases(
+        self, duplicates: list[tuple[ParsedArticle, str]]
+    ) -> list[FileOutcome]:
+        if not duplicates:
+            return []
+        ids = dict(
+            Article.objects.filter(
+                source_key__in={holder for _, holder in duplicates}
+            ).values_list("source_key", "pk")
+        )
+        now = timezone.now()
+        ArticleAlias.objects.bulk_create(
+            [
+                ArticleAlias(
+                    article_id=ids[holder],
+                    source_key=item.source_key,
+                    legacy_id=item.legacy_id,
+                    original_url=item.original_url,
+                    source_path=item.source_name,
+                    source_checksum=item.checksum,
+                    imported_at=now,
+                )
+                for item, holder in duplicates
+            ],
+            update_conflicts=True,
+            unique_fields=["source_key"],
+            update_fields=[
+                "article", "legacy_id", "original_url", "source_path",
+                "source_checksum", "imported_at",
+            ],
+        )  # fmt: skip
+        return [
+            _duplicate(item.source_name, item.source_key, ids[holder], item.warnings)
+            for item, holder in duplicates
+        ]
+
+    def _write_articles(self, items: list[ParsedArticle]) -> list[FileOutcome]:
         existing = {
             row["source_key"]: row
             for row in Article.objects.filter(
@@ -403,6 +502,7 @@ class _Importer:
                 archive_url=item.archive_url,
                 source_path=item.source_name,
                 source_checksum=item.checksum,
+                content_fingerprint=item.fingerprint,
                 importer_version=IMPORTER_VERSION,
                 import_warnings=list(item.warnings),
                 imported_at=now,
@@ -423,6 +523,7 @@ class _Importer:
             "title", "slug", "dek", "body", "body_html", "category", "status",
             "published_at", "last_updated_at", "language", "legacy_id",
             "original_url", "archive_url", "source_path", "source_checksum",
+            "content_fingerprint",
             "importer_version", "import_warnings", "imported_at", "edited_at",
             "updated_at",
         ]  # fmt: skip
@@ -450,6 +551,14 @@ class _Importer:
         Byline.objects.filter(article_id__in=article_ids).delete()
         TaggedArticle.objects.filter(content_object_id__in=article_ids).delete()
         Figure.objects.filter(article_id__in=article_ids).delete()
+        ArticleLink.objects.filter(article_id__in=article_ids).delete()
+        ArticleLink.objects.bulk_create(
+            [
+                ArticleLink(article_id=ids[item.source_key], target_number=number)
+                for item in items
+                for number in item.linked_numbers
+            ]
+        )
 
         bylines, tagged, figures = [], [], []
         history = []  # (article, its new rows, comment), saved after the rows
@@ -576,6 +685,17 @@ class _Importer:
     def _tags(self, items: list[ParsedArticle]) -> dict[str, Tag]:
         wanted = {normalize_name(tag): {"name": tag} for i in items for tag in i.tags}
         return _get_or_create_named(Tag, wanted)
+
+
+def _duplicate(path, source_key, article_id, warnings=()) -> FileOutcome:
+    return FileOutcome(
+        path,
+        DUPLICATE,
+        source_key,
+        f"the same story (headline, date and body) as article {article_id}; "
+        "imported once, and this file's number redirects to it",
+        tuple(warnings),
+    )
 
 
 def _is_edited(row: dict) -> bool:

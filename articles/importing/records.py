@@ -89,4 +89,8 @@ class ParsedArticle:
     language: str = "zh-Hant"
     original_url: str = ""
     archive_url: str = ""
+    # Numbers of the original site's articles the body links to.
+    linked_numbers: tuple[int, ...] = ()
+    # Of the headline, date and body: equal for two captures of one story.
+    fingerprint: str = ""
     warnings: tuple[str, ...] = field(default=())
