@@ -6,7 +6,7 @@ the admin, the shell, other code.
 """
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -101,3 +101,39 @@ def figure_changed(sender, instance, raw=False, **kwargs):
 @receiver([post_save, post_delete], sender=Tag)
 def content_changed(sender, **kwargs):
     transaction.on_commit(bump_generation)
+
+
+_ARTICLES_OF = {
+    Author: lambda pk: Article.objects.filter(bylines__author_id=pk),
+    Category: lambda pk: Article.objects.filter(category_id=pk),
+    Tag: lambda pk: Article.objects.filter(tags__id=pk),
+}
+REINDEX_BATCH = 500
+
+
+@receiver(pre_save, sender=Author)
+@receiver(pre_save, sender=Category)
+@receiver(pre_save, sender=Tag)
+def remember_name(sender, instance, raw=False, **kwargs):
+    if instance.pk is not None and not raw:
+        instance._indexed_name = (
+            sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+        )
+
+
+@receiver(post_save, sender=Author)
+@receiver(post_save, sender=Category)
+@receiver(post_save, sender=Tag)
+def renamed(sender, instance, created=False, raw=False, **kwargs):
+    """The index holds the names of an article's authors, section and tags:
+    a rename re-indexes the articles that carry it, after the commit."""
+    old = getattr(instance, "_indexed_name", None)
+    if created or raw or old is None or old == instance.name:
+        return
+    ids = list(_ARTICLES_OF[sender](instance.pk).values_list("pk", flat=True))
+
+    def reindex_all():
+        for start in range(0, len(ids), REINDEX_BATCH):
+            search.reindex(ids[start : start + REINDEX_BATCH])
+
+    transaction.on_commit(reindex_all)

@@ -18,7 +18,6 @@ from django.views.generic import ListView
 from . import search
 from .cache import cached_page
 from .editorial.permissions import readable_articles
-from .importing.body import plain_text
 from .models import (
     Article,
     ArticleAlias,
@@ -27,7 +26,7 @@ from .models import (
     public_authors,
     public_tags,
 )
-from .rendering import FIGURE_MARKER_RE
+from .rendering.text import reader_text
 
 PAGE_SIZE = 20
 
@@ -265,12 +264,9 @@ def search_view(request):
 
 
 def _excerpt_source(article) -> str:
-    body = _plain(article.body)
-    return body if article.dek_repeats_body else f"{_plain(article.dek)} {body}"
-
-
-def _plain(markdown: str) -> str:
-    return plain_text(FIGURE_MARKER_RE.sub(" ", markdown[:5000]))
+    """What an excerpt is cut from: the text readers read (no markup)."""
+    body = reader_text(article.body[:5000]).replace("\n", " ")
+    return body if article.dek_repeats_body else f"{reader_text(article.dek)} {body}"
 
 
 def robots_txt(request):

@@ -354,7 +354,7 @@ def test_queries_are_the_same_for_1_and_20_articles_in_a_batch():
                     legacy_id=offset + n,
                     author=f"記者作者{offset + n}、實習記者同事{n}",
                     tags=(f"標籤{offset + n}", "共同標籤"),
-                    body=f"內文{n}。\n\n{FIGURE.format(n=n)}",
+                    body=f"內文{offset + n}。\n\n{FIGURE.format(n=n)}",
                 ).encode(),
                 source_name=f"{offset + n}.md",
             )

@@ -151,7 +151,9 @@ def test_a_bad_file_fails_alone_with_its_path_and_reason(archive):
 
 def test_a_file_the_database_refuses_fails_alone_without_half_an_article(archive):
     good = parse_article(article_text(legacy_id=1).encode(), source_name="good.md")
-    bad = parse_article(article_text(legacy_id=2).encode(), source_name="bad.md")
+    bad = parse_article(
+        article_text(legacy_id=2, body="另一篇報道的內文。").encode(), source_name="bad.md"
+    )
     # Two bylines for one author break a unique constraint in the database.
     object.__setattr__(bad, "bylines", (ParsedByline("林勵"), ParsedByline("林勵")))
 
@@ -205,10 +207,20 @@ def test_report_lists_counts_outcomes_and_warnings(archive, tmp_path):
 
 def test_same_people_tags_and_sections_are_shared_across_articles(archive):
     write_article(
-        archive, "a.md", legacy_id=1, author="記者林勵", tags=("Facebook", "中美關係")
+        archive,
+        "a.md",
+        legacy_id=1,
+        author="記者林勵",
+        tags=("Facebook", "中美關係"),
+        body="第一篇。",
     )
     write_article(
-        archive, "b.md", legacy_id=2, author="實習記者林勵", tags=(" facebook ", "特首")
+        archive,
+        "b.md",
+        legacy_id=2,
+        author="實習記者林勵",
+        tags=(" facebook ", "特首"),
+        body="第二篇。",
     )
 
     run(archive)
@@ -235,11 +247,11 @@ def test_author_card_sets_bio_and_avatar_on_the_author(archive):
 
 
 def test_other_files_are_counted_not_imported(archive):
-    write_article(archive, "a.MD", legacy_id=1)
-    write_article(archive, "b.markdown", legacy_id=2)
+    write_article(archive, "a.MD", legacy_id=1, body="一。")
+    write_article(archive, "b.markdown", legacy_id=2, body="二。")
     sub = archive / "sub"
     sub.mkdir()
-    write_article(sub, "c.txt", legacy_id=3)
+    write_article(sub, "c.txt", legacy_id=3, body="三。")
     (sub / "notes.docx").write_bytes(b"PK")
 
     out, _, code = run(archive)
@@ -306,7 +318,7 @@ def test_queries_grow_per_batch_not_per_article():
                     legacy_id=offset + n,
                     author=f"記者作者{offset + n}、實習記者同事{n}",
                     tags=(f"標籤{offset + n}", "共同標籤"),
-                    body=f"內文{n}。\n\n{FIGURE}",
+                    body=f"內文{offset + n}。\n\n{FIGURE}",
                 ).encode(),
                 source_name=f"{offset + n}.md",
             )

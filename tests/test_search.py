@@ -294,3 +294,110 @@ def test_postgres_index_migrates_both_ways_without_losing_matches():
 @pytestmark_db
 def test_search_plan_can_be_explained_on_any_database():
     assert search.explain(search.parse_query("特首"))
+
+
+# --- the text readers read ---------------------------------------------------------
+
+
+def test_reader_text_keeps_prose_link_texts_and_captions_and_drops_markup():
+    from articles.rendering.text import reader_text
+
+    body = (
+        "## 小標\n\n見[早前報道](https://web.archive.org/web/2021/https://www.hkcnews.com/"
+        "article/1/x)，![示意圖](https://example.com/src.png)\n\n[[figure:3]]\n\n"
+        '{{< video src="https://web.archive.org/web/2021if_/https://www.youtube.com/embed/ID" >}}'
+        '\n\n<figure><img src="https://web.archive.org/figure.jpg"><figcaption>圖片說明 &amp;'
+        " 更多</figcaption></figure>\n\n<!-- 註解 --><script>var archive = 1;</script>"
+        "詳見 https://example.com/archive 或 www.example.org/src ，電郵 a@example.com。\n"
+        "[ref]: https://example.com/web\n\n- **列表**一"
+    )
+    assert reader_text(body) == (
+        "小標\n見 早前報道 ， 示意圖\n圖片說明 & 更多\n詳見 或 ，電郵 。\n列表 一"
+    )
+
+
+@pytestmark_db
+def test_words_only_in_urls_markers_and_shortcodes_are_not_found(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        article = make_article(
+            title="連結測試",
+            body=(
+                "詳見[報道](https://web.archive.org/web/2021/https://www.hkcnews.com/"
+                "article/1/x)。\n\n[[figure:1]]\n\n"
+                '{{< video src="https://www.youtube.com/embed/abc" >}}\n\n'
+                '<a href="https://example.com/iframe">原文</a>'
+            ),
+        )
+    for word in (
+        "web",
+        "archive",
+        "hkcnews",
+        "figure",
+        "video",
+        "src",
+        "youtube",
+        "iframe",
+    ):
+        assert ids(word) == [], word
+    assert ids("報道") == [article.pk] and ids("原文") == [article.pk]
+
+
+@pytestmark_db
+def test_figure_captions_are_searchable(django_capture_on_commit_callbacks):
+    from articles.models import Figure
+
+    with django_capture_on_commit_callbacks(execute=True):
+        article = make_article(title="圖片", body="[[figure:1]]")
+        Figure.objects.create(
+            article=article,
+            position=1,
+            caption="維多利亞港煙花",
+            source_url="https://e.com/a.jpg",
+        )
+        article.save()
+    assert ids("煙花") == [article.pk]
+
+
+@pytestmark_db
+def test_renaming_an_author_tag_or_section_reindexes_its_articles(
+    django_capture_on_commit_callbacks,
+):
+    from articles.models import Category, Tag
+
+    author = make_author("舊名字")
+    section = Category.objects.create(name="舊欄目", slug="old")
+    with django_capture_on_commit_callbacks(execute=True):
+        article = make_article(authors=[author], tags=["舊標籤"], category=section)
+    assert ids("舊名字") == ids("舊標籤") == ids("舊欄目") == [article.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        author.name = "新作者"
+        author.save()
+        tag = Tag.objects.get(name="舊標籤")
+        tag.name = "新標籤"
+        tag.save()
+        section.name = "新欄目"
+        section.save()
+    assert ids("新作者") == ids("新標籤") == ids("新欄目") == [article.pk]
+    assert ids("舊名字") == ids("舊標籤") == ids("舊欄目") == []
+
+
+@pytestmark_db
+def test_search_excerpts_show_no_markup(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article(
+            title="摘要",
+            dek="",
+            body=(
+                '{{< video src="https://www.youtube.com/embed/abc" >}}\n\n[[figure:1]]\n\n'
+                "**特首**在[記者會](https://example.com/x)上表示。"
+            ),
+        )
+    page = client.get("/search/", {"q": "特首"}).content.decode()
+    excerpt = page[
+        page.index("<mark>特首</mark>") - 200 : page.index("<mark>特首</mark>") + 200
+    ]
+    for leftover in ("{{<", "[[figure", "https://", "**", "]("):
+        assert leftover not in excerpt, leftover
+    assert "記者會" in excerpt

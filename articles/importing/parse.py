@@ -38,6 +38,7 @@ from django.utils.text import slugify
 
 from articles.rendering import MAX_BODY_CHARS
 from articles.rendering.links import linked_numbers
+from articles.rendering.text import reader_text
 
 from .body import (
     absolutize_links,
@@ -222,6 +223,7 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         archive_url=archive_url,
         linked_numbers=tuple(linked_numbers(body)),
         fingerprint=content_fingerprint(title, published_at, body),
+        text=reader_text(body),
         warnings=tuple(warnings),
     )
 

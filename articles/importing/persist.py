@@ -34,6 +34,7 @@ from articles.models import (
     Tag,
     TaggedArticle,
 )
+from articles.rendering.text import reader_text
 
 from . import revisions
 from .parse import (
@@ -619,15 +620,21 @@ class _Importer:
                 search.Document(
                     ids[item.source_key],
                     item.title,
-                    "\n".join(
-                        [
-                            *item.tags,
-                            *(b.name for b in item.bylines),
-                            item.category,
-                            item.dek,
-                        ]
+                    search.meta_text(
+                        tags=item.tags,
+                        names=[b.name for b in item.bylines],
+                        section=item.category,
+                        dek=item.dek,
+                        captions=[
+                            *(f.caption for f in item.figures),
+                            *(
+                                part
+                                for e in getattr(item, "embeds", ())
+                                for part in (e.title, e.caption)
+                            ),
+                        ],
                     ),
-                    item.body,
+                    item.text or reader_text(item.body),
                     # Imported articles with a date are published.
                     published_at=_aware(item.published_at),
                 )

@@ -93,4 +93,6 @@ class ParsedArticle:
     linked_numbers: tuple[int, ...] = ()
     # Of the headline, date and body: equal for two captures of one story.
     fingerprint: str = ""
+    # The body as readers read it, without markup: for the search index.
+    text: str = ""
     warnings: tuple[str, ...] = field(default=())
