@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
-from articles.models import Article, Figure
+from articles.models import Article, ArticleAlias, Figure
 
 CORPUS = os.environ.get("NEWSROOM_CORPUS", "")
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -38,20 +39,34 @@ def test_whole_corpus_imports_faithfully_and_reimports_unchanged(client):
 
     call_command("import_seeds", CORPUS, stdout=out, stderr=StringIO())
 
+    # Duplicate captures (the same story under another number) are imported
+    # once; each has the headline and date of the article it repeats.
+    duplicates = ArticleAlias.objects.count()
+    created = len(files) - duplicates
     assert (
-        f"created {len(files)}, updated 0, unchanged 0, skipped 0, failed 0"
-        in out.getvalue()
+        f"created {created}, updated 0, unchanged 0, skipped 0, "
+        f"duplicates {duplicates}, failed 0" in out.getvalue()
     )
-    assert Article.objects.count() == len(files)
+    assert Article.objects.count() == created
+    for alias in ArticleAlias.objects.select_related("article"):
+        meta, _ = _source(Path(alias.source_path))
+        squashed = re.sub(r"\s", "", meta)
+        assert re.sub(r"\s", "", alias.article.title) in squashed, alias
+        day = timezone.localtime(alias.article.published_at).date().isoformat()
+        assert day in squashed, alias
 
     texts = {p: p.read_text(encoding="utf-8-sig", errors="replace") for p in files}
+    alias_paths = {
+        Path(p) for p in ArticleAlias.objects.values_list("source_path", flat=True)
+    }
+    texts = {p: t for p, t in texts.items() if p not in alias_paths}
     dated = sum(
         1 for t in texts.values() if re.search(r'^date: "\d{4}-\d\d-\d\d"', t, re.M)
     )
     assert Article.objects.filter(status=Article.Status.PUBLISHED).count() == dated
     assert Article.objects.filter(
         status=Article.Status.DRAFT, published_at__isnull=True
-    ).count() == (len(files) - dated)
+    ).count() == (created - dated)
     # Every <figure> became a Figure, and no boilerplate is left in a body.
     assert Figure.objects.count() == sum(t.count("<figure>") for t in texts.values())
     assert not Article.objects.filter(body__contains="<figure").exists()
@@ -71,8 +86,8 @@ def test_whole_corpus_imports_faithfully_and_reimports_unchanged(client):
     out = StringIO()
     call_command("import_seeds", CORPUS, stdout=out, stderr=StringIO())
     assert (
-        f"created 0, updated 0, unchanged {len(files)}, skipped 0, failed 0"
-        in out.getvalue()
+        f"created 0, updated 0, unchanged {created}, skipped 0, "
+        f"duplicates {duplicates}, failed 0" in out.getvalue()
     )
 
     for article in Article.objects.published().order_by("?")[:30]:
@@ -142,3 +157,163 @@ def test_search_on_the_corpus_finds_chinese_terms_both_ways(client):
             cursor.execute("ANALYZE articles_searchindex, articles_article")
         plan = search.explain(search.parse_query("楊潔篪"))
         assert "Bitmap Index Scan on articles_searchindex_document_gin" in plan, plan
+
+
+# --- fidelity: what the archive says is what readers read ----------------------------
+
+_CHROME = ("月費訂戶", "成為訂戶", "aboutus/#subscribe", "![博客 |", "眾籌活動")
+_MARKUP = ("{{<", ">}}", "[[figure", "[[embed")
+_SHORTCODE_SRC = re.compile(r"\{\{<\s*\w+\s+src=[\"']([^\"']+)[\"']")
+_ARTICLE_LINK = re.compile(
+    r"\]\((?:https?:)?(?://web\.archive\.org)?(?:/web/\d+[a-z_]*/)?"
+    r"(?:https?:)?//(?:www\.)?hkcnews\.com/article/(\d+)[^)\s]*\)"
+)
+
+
+class _Text(HTMLParser):
+    """The text of HTML as a reader sees it (no script, style or attributes)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skip += tag in ("script", "style", "template")
+
+    def handle_endtag(self, tag):
+        self.skip -= tag in ("script", "style", "template") and self.skip > 0
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def _text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\s+", "", "".join(parser.parts))
+
+
+def _source(path: Path) -> tuple[str, str]:
+    """(front matter, body) of an archive file, as its author wrote it."""
+    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _, front, body = re.split(r"^---[ \t]*$", text, maxsplit=2, flags=re.M)
+    return front, body
+
+
+def _prose_blocks(body: str) -> list[str]:
+    """The body's blocks a reader reads as text: not figures, embeds, the title
+    heading or the site's own chrome after the last rules (the subscription
+    footer, and the author card, whose bio is the author's page's)."""
+    while True:
+        rules = list(re.finditer(r"^ {0,3}(?:-[ \t]*){3,}$", body, re.M))
+        if not rules:
+            break
+        tail = body[rules[-1].end() :].strip()
+        if tail and not tail.startswith("![") and not any(m in tail for m in _CHROME):
+            break
+        body = body[: rules[-1].start()]
+    blocks = []
+    for block in re.split(r"\n[ \t]*\n", body):
+        block = block.strip()
+        if (
+            not block
+            or block.startswith(("<figure", "{{<", "# ", "<iframe"))
+            or any(mark in block for mark in _CHROME)
+            or "\ufffd" in block
+        ):
+            continue
+        blocks.append(block)
+    return blocks
+
+
+# A figure's credit is shown apart from its caption, without its label.
+_CREDIT_LABEL = re.compile(
+    r"(?:圖片|相片|照片|影像)?來源[:：︰]|攝影[:：︰]|(?:Photo|photo|Credit|credit|圖片|圖)[:：︰]|[（）()]"
+)
+
+
+def test_every_article_page_shows_its_source_text_captions_videos_and_links(client):
+    """For every file of the corpus: each paragraph of its body is on its page
+    (compared on text: the source paragraph rendered alone by markdown-it, the
+    page's article body read as text), each caption, each video (its id), each
+    link to an article this site holds points here, and no page shows markup."""
+    from markdown_it import MarkdownIt
+
+    from articles.models import ArticleAlias, Embed
+
+    call_command("import_seeds", CORPUS, stdout=StringIO(), stderr=StringIO())
+    markdown = MarkdownIt("commonmark", {"html": True}).enable(
+        ["table", "strikethrough"]
+    )
+    aliases = dict(ArticleAlias.objects.values_list("source_path", "article_id"))
+    here = {a.pk: a.get_absolute_url() for a in Article.objects.published()}
+    problems: list[str] = []
+    pages = 0
+    for path in sorted(Path(CORPUS).rglob("*.md")):
+        article = Article.objects.filter(source_path=str(path)).first()
+        if article is None:
+            article = Article.objects.get(pk=aliases[str(path)])
+        if not article.is_public or "plain text" in " ".join(article.import_warnings):
+            continue
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        body_html = html[html.index('<div class="body">') :]
+        page = _text(body_html)
+        pages += 1
+        for mark in _MARKUP:
+            if mark in body_html:
+                problems.append(f"{path.name}: the page shows {mark!r}")
+        _, body = _source(path)
+        for block in _prose_blocks(body):
+            expected = _text(markdown.render(block))
+            if expected and expected not in page:
+                problems.append(f"{path.name}: paragraph missing: {expected[:60]}")
+        captions_page = _CREDIT_LABEL.sub("", page)
+        for caption in re.findall(r"<figcaption>(.*?)</figcaption>", body, re.S):
+            text = _CREDIT_LABEL.sub("", _text(caption))
+            if text and text not in captions_page:
+                problems.append(f"{path.name}: caption missing: {text[:60]}")
+        for src in _SHORTCODE_SRC.findall(body):
+            embed = (
+                Embed.objects.filter(
+                    article=article, archive_url__contains=src[-40:]
+                ).first()
+                or Embed.objects.filter(
+                    article=article, url__contains=src.rsplit("/", 1)[-1][:40]
+                ).first()
+            )
+            if embed is None or (
+                embed.provider_id and embed.provider_id not in body_html
+            ):
+                problems.append(f"{path.name}: video missing: {src[:80]}")
+        for number in map(int, _ARTICLE_LINK.findall(body)):
+            if number in here and f'href="{here[number]}"' not in body_html:
+                problems.append(f"{path.name}: link to {number} does not point here")
+    assert pages > 0.9 * Article.objects.published().count()
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
+
+
+def test_words_that_occur_only_in_urls_and_markup_find_nothing(client):
+    from articles import search
+
+    call_command("import_seeds", CORPUS, stdout=StringIO(), stderr=StringIO())
+    reader_words = set()
+    for article in Article.objects.published().iterator():
+        html = client.get(article.get_absolute_url()).content.decode()
+        parser = _Text()
+        parser.feed(html)
+        reader_words |= set(re.findall(r"[a-z0-9]+", " ".join(parser.parts).lower()))
+        reader_words |= set(
+            re.findall(r"[a-z0-9]+", f"{article.title} {article.dek}".lower())
+        )
+    candidates = ["web", "archive", "hkcnews", "src", "figure", "embed", "youtube",
+                  "https", "www", "im_", "jpg", "uploads", "video"]  # fmt: skip
+    tested = [w for w in candidates if w not in reader_words]
+    assert len(tested) >= 5, tested
+    for word in tested:
+        assert search.search_ids(search.parse_query(word)) == [], word
