@@ -26,8 +26,18 @@ from .editorial.permissions import (
     editable_articles,
 )
 from .images import checked_upload
-from .models import Article, Author, Byline, Category, Figure, Tag, TaggedArticle
+from .models import (
+    Article,
+    Author,
+    Byline,
+    Category,
+    Embed,
+    Figure,
+    Tag,
+    TaggedArticle,
+)
 from .rendering import check_body_size
+from .rendering.embeds import identify
 from .roles import can_publish
 
 # Django 6 makes https the scheme assumed for a URL typed without one; opt in now.
@@ -87,6 +97,51 @@ class FigureInline(admin.StackedInline):
     @admin.display(description=_("size"))
     def dimensions(self, obj):
         return f"{obj.width} × {obj.height}" if obj.width and obj.height else "—"
+
+
+class EmbedForm(forms.ModelForm):
+    """An editor pastes the player's or the video's URL (or its web-archive
+    copy); the provider, its id and the archived copy are worked out from it."""
+
+    url = forms.URLField(label=_("URL"), max_length=2000, assume_scheme="https")
+
+    class Meta:
+        model = Embed
+        fields = ["position", "url", "title", "caption"]
+
+    def clean(self):
+        cleaned = super().clean()
+        url = cleaned.get("url")
+        if url:
+            info = identify(url)
+            if info is None:
+                self.add_error("url", _("Enter an http(s) URL."))
+            else:
+                cleaned["url"] = info.url
+                self.instance.provider = info.provider
+                self.instance.provider_id = info.provider_id
+                self.instance.archive_url = (
+                    info.archive_url or self.instance.archive_url
+                )
+        return cleaned
+
+
+class EmbedInline(admin.StackedInline):
+    """Videos and other players; the body marks each as [[embed:N]]. A provider
+    URL pasted on a line of its own in the body needs no entry here."""
+
+    model = Embed
+    form = EmbedForm
+    extra = 0
+    fields = [
+        "position",
+        "url",
+        ("provider", "provider_id"),
+        "archive_url",
+        "title",
+        "caption",
+    ]
+    readonly_fields = ["provider", "provider_id", "archive_url"]
 
 
 class ArticleForm(forms.ModelForm):
@@ -198,7 +253,7 @@ class ArticleAdmin(GuardedVersionAdmin):
     date_hierarchy = "published_at"
     list_select_related = ["category"]
     list_per_page = 50
-    inlines = [BylineInline, TagInline, FigureInline]
+    inlines = [BylineInline, TagInline, FigureInline, EmbedInline]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["publish", "unpublish"]
     save_on_top = True

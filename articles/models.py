@@ -419,6 +419,11 @@ class Article(models.Model):
             return {}
         return {figure.position: figure for figure in self.figures.all()}
 
+    def embed_map(self) -> dict:
+        if self.pk is None:
+            return {}
+        return {embed.position: embed for embed in self.embeds.all()}
+
     def body_for_readers(self) -> str:
         """The rendered body with its links to the original site resolved: to
         the article's page here when readers can see it, else to the web
@@ -473,7 +478,9 @@ class Article(models.Model):
                 if holder_gone or stored is None:  # gave up, or body changed
                     break
         try:
-            self.body_html = render_article_body(self.body, self.figure_map())
+            self.body_html = render_article_body(
+                self.body, self.figure_map(), self.embed_map()
+            )
             row.update(body_html=self.body_html)
         finally:
             if locked:

@@ -16,6 +16,7 @@ _WRITER_PERMISSIONS = [
     "add_article", "change_article", "view_article",
     "add_byline", "change_byline", "delete_byline", "view_byline",
     "add_figure", "change_figure", "delete_figure", "view_figure",
+    "add_embed", "change_embed", "delete_embed", "view_embed",
     "add_taggedarticle", "change_taggedarticle", "delete_taggedarticle",
     "view_taggedarticle",
     "add_author", "view_author",

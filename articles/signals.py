@@ -19,6 +19,7 @@ from .models import (
     Author,
     Byline,
     Category,
+    Embed,
     Figure,
     Tag,
     TaggedArticle,
@@ -93,6 +94,14 @@ def figure_changed(sender, instance, raw=False, **kwargs):
             ]
             Figure.objects.filter(pk=instance.pk).update(renditions=renditions)
             instance.renditions = renditions
+    transaction.on_commit(bump_generation)
+
+
+@receiver([post_save, post_delete], sender=Embed)
+def embed_changed(sender, instance, **kwargs):
+    # The stored body HTML shows the embed: render it again on next read.
+    Article.objects.filter(pk=instance.article_id).update(body_html="")
+    _reindex_later(instance.article_id)  # its title and caption are indexed
     transaction.on_commit(bump_generation)
 
 

@@ -287,6 +287,15 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'none'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        # Embedded players, loaded only when a reader clicks one.
+        # (articles/rendering/embeds.py PLAYER_ORIGINS; a test keeps them equal.)
+        "frame-src": [
+            "https://www.youtube-nocookie.com",
+            "https://www.facebook.com",
+            "https://player.vimeo.com",
+            "https://www.dailymotion.com",
+            "https://roundme.com",
+        ],
     }
 }
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

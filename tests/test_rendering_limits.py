@@ -300,9 +300,9 @@ def renders(monkeypatch):
     calls = []
     real = rendering.render_article_body
 
-    def counting(text, figures):
+    def counting(text, figures, embeds=None):
         calls.append(text)
-        return real(text, figures)
+        return real(text, figures, embeds)
 
     monkeypatch.setattr(rendering, "render_article_body", counting)
     return calls

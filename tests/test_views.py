@@ -55,7 +55,8 @@ def test_article_page_renders_body_figures_and_escapes_script(client):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert '<img src="https://example.org/a.jpg" alt="" loading="lazy">' in html
+    # Without an alt text of its own, the caption describes the picture.
+    assert '<img src="https://example.org/a.jpg" alt="圖說" loading="lazy">' in html
     assert '<figcaption>圖說 <span class="credit">林勵攝</span></figcaption>' in html
     assert "<script>alert" not in html and "文章標題&lt;script&gt;" in html
     assert Article.objects.get(pk=article.pk).body_html  # rendered once, then kept

@@ -50,6 +50,7 @@ from .body import (
     strip_trailer,
 )
 from .bylines import author_field, parse_byline
+from .embeds import extract_embeds
 from .figures import extract_figures, split_credit
 from .frontmatter import (
     load_front_matter,
@@ -73,6 +74,7 @@ from .records import (
     AuthorCard,
     ParsedArticle,
     ParsedByline,
+    ParsedEmbed,
     ParsedFigure,
     ParseError,
 )
@@ -90,6 +92,7 @@ __all__ = [
     "ParseError",
     "ParsedArticle",
     "ParsedByline",
+    "ParsedEmbed",
     "ParsedFigure",
     "SourceFile",
     "absolutize_links",
@@ -141,6 +144,7 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         warnings.append("no title in the front matter: taken from the body's heading")
     body, card, _ = strip_trailer(body)
     body = drop_subscribe_lines(body)
+    body, embeds = extract_embeds(body, warnings)
     body, figures = extract_figures(body, warnings)
 
     archive_url = clean_url(scalar(meta, "url", warnings=warnings), "url", warnings)
@@ -218,6 +222,7 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         category=category,
         tags=tags,
         figures=figures,
+        embeds=embeds,
         language=language,
         original_url=original_url,
         archive_url=archive_url,

@@ -30,6 +30,7 @@ from articles.models import (
     Author,
     Byline,
     Category,
+    Embed,
     Figure,
     Tag,
     TaggedArticle,
@@ -51,7 +52,7 @@ _LINK_TAG = TaggedArticle._meta.get_field("tag")
 
 # Bump when parsing changes the output for unchanged files, so that a re-run
 # re-imports them instead of reporting them unchanged.
-IMPORTER_VERSION = 2
+IMPORTER_VERSION = 3
 
 CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, DUPLICATE = (
     "created",
@@ -552,6 +553,7 @@ class _Importer:
         Byline.objects.filter(article_id__in=article_ids).delete()
         TaggedArticle.objects.filter(content_object_id__in=article_ids).delete()
         Figure.objects.filter(article_id__in=article_ids).delete()
+        Embed.objects.filter(article_id__in=article_ids).delete()
         ArticleLink.objects.filter(article_id__in=article_ids).delete()
         ArticleLink.objects.bulk_create(
             [
@@ -561,7 +563,7 @@ class _Importer:
             ]
         )
 
-        bylines, tagged, figures = [], [], []
+        bylines, tagged, figures, embeds = [], [], [], []
         history = []  # (article, its new rows, comment), saved after the rows
         for item in items:
             article = by_key[item.source_key]
@@ -600,20 +602,40 @@ class _Importer:
                 )
                 for figure in item.figures
             ]
+            article_embeds = [
+                Embed(
+                    article_id=article.pk,
+                    position=embed.position,
+                    provider=embed.provider,
+                    provider_id=embed.provider_id,
+                    url=embed.url,
+                    archive_url=embed.archive_url,
+                    title=embed.title,
+                    caption=embed.caption,
+                )
+                for embed in item.embeds
+            ]
             bylines += article_bylines
             tagged += article_tagged
             figures += article_figures
+            embeds += article_embeds
             verb = "Re-imported" if item.source_key in existing else "Imported"
             history.append(
                 (
                     article,
-                    [*article_bylines, *article_tagged, *article_figures],
+                    [
+                        *article_bylines,
+                        *article_tagged,
+                        *article_figures,
+                        *article_embeds,
+                    ],
                     f"{verb} from {item.source_name}",
                 )
             )
         Byline.objects.bulk_create(bylines)
         TaggedArticle.objects.bulk_create(tagged)
         Figure.objects.bulk_create(figures)
+        Embed.objects.bulk_create(embeds)
         revisions.write_revisions(history, date_created=now)
         search.index_documents(
             [
@@ -629,7 +651,7 @@ class _Importer:
                             *(f.caption for f in item.figures),
                             *(
                                 part
-                                for e in getattr(item, "embeds", ())
+                                for e in item.embeds
                                 for part in (e.title, e.caption)
                             ),
                         ],

@@ -20,6 +20,7 @@ MAX_URL = 2000
 MAX_ALT = 500
 MAX_CREDIT = 200
 MAX_FIGURES = 500
+MAX_EMBEDS = 5000  # the archive's most in one article is a few dozen
 MAX_DEK = 200
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
@@ -69,6 +70,17 @@ class ParsedFigure:
 
 
 @dataclass(frozen=True, slots=True)
+class ParsedEmbed:
+    position: int
+    provider: str
+    provider_id: str
+    url: str
+    archive_url: str = ""
+    title: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedArticle:
     source_key: str
     source_name: str
@@ -86,6 +98,7 @@ class ParsedArticle:
     category: str = ""
     tags: tuple[str, ...] = ()
     figures: tuple[ParsedFigure, ...] = ()
+    embeds: tuple[ParsedEmbed, ...] = ()
     language: str = "zh-Hant"
     original_url: str = ""
     archive_url: str = ""

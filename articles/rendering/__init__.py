@@ -7,6 +7,7 @@ handed linear to clean. Everything else imports from here.
 
 from .allowlist import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from .bounds import MAX_NESTING
+from .embeds import EMBED_MARKER, EMBED_MARKER_RE, render_embed
 from .markdown import (
     FIGURE_MARKER,
     FIGURE_MARKER_RE,
@@ -21,6 +22,9 @@ from .markdown import (
 )
 
 __all__ = [
+    "EMBED_MARKER",
+    "EMBED_MARKER_RE",
+    "render_embed",
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_TAGS",
     "FIGURE_MARKER",

@@ -23,7 +23,7 @@ No body, however hostile, may make a render slow, so each stage is bounded:
 import html as html_lib
 import re
 from collections.abc import Mapping
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import nh3
 from django.core.exceptions import ValidationError
@@ -33,10 +33,17 @@ from markdown_it import MarkdownIt
 
 from .allowlist import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 from .bounds import bound_for_nh3
+from .embeds import EmbedLike, identify, render_embed
 
 FIGURE_MARKER = "[[figure:{position}]]"
 FIGURE_MARKER_RE = re.compile(r"\[\[figure:(\d{1,5})\]\]")
 _MARKER_PARAGRAPH_RE = re.compile(r"<p>\s*\[\[figure:(\d{1,5})\]\]\s*</p>")
+_EMBED_PARAGRAPH_RE = re.compile(r"<p>\s*\[\[embed:(\d{1,5})\]\]\s*</p>")
+# A paragraph that is only a URL: as text, or as the link an autolink makes.
+_URL_PARAGRAPH_RE = re.compile(
+    r"<p>\s*(?:<a href=\"(https?://[^\"<>\s]{1,2000})\"[^<>]{0,200}>[^<>]{0,2000}</a>"
+    r"|(https?://[^\s<>\"]{1,2000}))\s*</p>"
+)
 
 
 # The longest of 2,956 real articles in the archive has 28,658 characters.
@@ -210,10 +217,11 @@ SIZES = "(max-width: 46rem) 100vw, 44rem"
 def render_figure(figure: FigureLike) -> str:
     """One figure as `<figure>` with a lazy image and its caption and credit."""
     srcset = getattr(figure, "srcset", "")
+    # Without an alt text of its own, a picture is described by its caption.
     image = format_html(
         '<img src="{}" alt="{}"{}{}{} loading="lazy">',
         figure.url,
-        figure.alt,
+        figure.alt or figure.caption[:300],
         format_html(' width="{}"', figure.width) if figure.width else "",
         format_html(' height="{}"', figure.height) if figure.height else "",
         format_html(' srcset="{}" sizes="{}"', srcset, SIZES) if srcset else "",
@@ -229,12 +237,19 @@ def render_figure(figure: FigureLike) -> str:
     return format_html("<figure>{}{}</figure>", image, caption)
 
 
-def render_article_body(text: str, figures: Mapping[int, FigureLike]) -> str:
-    """Render a body whose `[[figure:N]]` markers stand for its figures.
+def render_article_body(
+    text: str,
+    figures: Mapping[int, FigureLike],
+    embeds: Mapping[int, EmbedLike] | None = None,
+) -> str:
+    """Render a body whose `[[figure:N]]` and `[[embed:N]]` markers stand for
+    its figures and embeds.
 
     The first marker paragraph of figure N is replaced by the figure; a repeat
     of it, and a marker with no figure, are removed. A figure the body does not
-    mark is appended at the end, so none is lost.
+    mark is appended at the end, so none is lost. Embeds likewise, as facades
+    (embeds.py), and a paragraph that is only a player's URL (an editor pasting
+    a YouTube link on a line of its own) becomes one too.
     """
     html, as_markdown = _markdown_html(text)
     # Plain paragraphs are safe as they are: then only the figures are cleaned.
@@ -255,7 +270,52 @@ def render_article_body(text: str, figures: Mapping[int, FigureLike]) -> str:
     for position in sorted(set(figures) - placed):
         if figures[position].url:
             html += figure_html(figures[position])
-    return sanitize_html(html) if as_markdown else html
+    if as_markdown:
+        html = sanitize_html(html)
+    # Facades are built from checked fields with format_html, after the
+    # sanitiser (which would strip their data attributes and buttons).
+    return place_embeds(html, embeds or {})
+
+
+def place_embeds(html: str, embeds: Mapping[int, EmbedLike]) -> str:
+    """Sanitised HTML with its embed marker paragraphs and its paragraphs of a
+    lone player URL replaced by facades; unmarked embeds appended."""
+    placed: set[int] = set()
+
+    def place(match: re.Match) -> str:
+        position = int(match.group(1))
+        embed = embeds.get(position)
+        if embed is None or position in placed:
+            return ""
+        placed.add(position)
+        return render_embed(embed)
+
+    if "[[embed:" in html:
+        html = _EMBED_PARAGRAPH_RE.sub(place, html)
+    if "://" in html:
+        html = _URL_PARAGRAPH_RE.sub(_url_facade, html)
+    for position in sorted(set(embeds) - placed):
+        html += render_embed(embeds[position])
+    return html
+
+
+def _url_facade(match: re.Match) -> str:
+    url = html_lib.unescape(match.group(1) or match.group(2))
+    info = identify(url)
+    if info is None or info.provider == "iframe":
+        return match.group(0)
+    return render_embed(
+        _PastedEmbed(info.provider, info.provider_id, info.url, info.archive_url)
+    )
+
+
+class _PastedEmbed(NamedTuple):
+    provider: str
+    provider_id: str
+    url: str
+    archive_url: str
+    title: str = ""
+    caption: str = ""
 
 
 def _clean_figure(figure: FigureLike) -> str:
@@ -289,6 +349,15 @@ def render_preview(text: str) -> str:
         )
 
     html = _MARKER_PARAGRAPH_RE.sub(box, html)
+    html = _EMBED_PARAGRAPH_RE.sub(
+        lambda match: format_html(
+            '<figure class="figure-placeholder"><figcaption>〔影片 {}〕</figcaption></figure>',
+            match.group(1),
+        ),
+        html,
+    )
+    if "://" in html:  # a pasted player URL: the facade readers will get
+        html = _URL_PARAGRAPH_RE.sub(_url_facade, html)
     if not as_markdown:
         notice = gettext(
             "This body is too complex to render as Markdown, so readers will see "
