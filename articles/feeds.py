@@ -7,8 +7,11 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from .models import Article, Byline, Category, public_authors, public_tags
+from .models import Article, Byline, Category, is_web_url, public_authors, public_tags
+from .rendering.embeds import embed_label
 
 # Characters XML 1.0 forbids; the archive's text has some, and one would make
 # the whole feed unreadable.
@@ -40,6 +43,7 @@ class ArticleFeed(Feed):
             .prefetch_related(
                 "tags",
                 Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+                "embeds",
             )
             .defer("body", "body_html")
             .order_by("-published_at", "-pk")[:20]
@@ -49,7 +53,23 @@ class ArticleFeed(Feed):
         return xml_safe(item.title)
 
     def item_description(self, item):
-        return xml_safe(item.dek)
+        """The dek, and a link to each video or other player of the article
+        (feed readers load no players; the links reach the originals)."""
+        parts = [format_html("<p>{}</p>", xml_safe(item.dek))] if item.dek else []
+        for embed in item.embeds.all():
+            if not is_web_url(embed.url):
+                continue
+            links = [
+                format_html(
+                    '<a href="{}">{}</a>', embed.url, xml_safe(embed_label(embed))
+                )
+            ]
+            if is_web_url(embed.archive_url):
+                links.append(
+                    format_html('<a href="{}">網頁存檔</a>', embed.archive_url)
+                )
+            parts.append(format_html("<p>{}</p>", mark_safe(" · ".join(links))))
+        return "".join(parts)
 
     def item_pubdate(self, item):
         return item.published_at

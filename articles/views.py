@@ -23,9 +23,11 @@ from .models import (
     ArticleAlias,
     Byline,
     Category,
+    is_web_url,
     public_authors,
     public_tags,
 )
+from .rendering.embeds import embed_label, player_url
 from .rendering.text import reader_text
 
 PAGE_SIZE = 20
@@ -150,7 +152,7 @@ def article_detail(request, number, slug=None):
     articles = readable_articles(
         request.user,
         Article.objects.select_related("category").prefetch_related(
-            "tags", "figures", _bylines()
+            "tags", "figures", "embeds", _bylines()
         ),
     )
     article = articles.filter(pk=number).first()
@@ -225,8 +227,36 @@ def _json_ld(request, article):
     images = [f.url for f in article.figures.all() if f.url]
     if images:
         data["image"] = images[:5]
+    videos = [_video_object(article, embed) for embed in article.embeds.all()]
+    if any(videos):
+        data["video"] = [video for video in videos if video]
     text = json.dumps(data, ensure_ascii=False).translate(_JSON_LD_ESCAPES)
     return mark_safe(text)  # <, > and & are escaped: it cannot close the script
+
+
+def _video_object(article, embed) -> dict | None:
+    """schema.org VideoObject of an embed hosted by a video site, else None."""
+    if not embed.is_video or not is_web_url(embed.url):
+        return None
+    video = {
+        "@type": "VideoObject",
+        "name": embed.title
+        or embed.caption[:110]
+        or f"{article.title}（{embed_label(embed)}）",
+        "url": embed.url,
+    }
+    player = player_url(embed)
+    if player:
+        video["embedUrl"] = player.split("?autoplay")[0].replace("&autoplay=1", "")
+    if embed.caption:
+        video["description"] = embed.caption
+    if article.published_at:
+        video["uploadDate"] = article.published_at.isoformat()
+    if embed.provider == "youtube" and embed.provider_id:
+        video["thumbnailUrl"] = (
+            f"https://i.ytimg.com/vi/{embed.provider_id}/hqdefault.jpg"
+        )
+    return video
 
 
 @cached_page(params=["q", "page"])

@@ -184,3 +184,75 @@ def test_keyboard_user_can_skip_to_content_and_search(live_server, page, site):
     sync_api.expect(page.locator(".teaser h2 a")).to_have_text(
         [site["question_time"].title]
     )
+
+
+def test_a_video_loads_its_player_only_when_clicked(live_server, page, site, artifacts):
+    from articles.models import Embed
+
+    article = make_article(
+        "有影片的報道", slug="有影片的報道", body="前言。\n\n[[embed:1]]\n\n後記。"
+    )
+    Embed.objects.create(
+        article=article,
+        position=1,
+        provider="youtube",
+        provider_id="nstcPLDWt1E",
+        url="https://www.youtube.com/watch?v=nstcPLDWt1E",
+        archive_url="https://web.archive.org/web/2021/https://www.youtube.com/embed/nstcPLDWt1E",
+    )
+    elsewhere = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(live_server.url) or url.startswith("data:"):
+            route.continue_()
+        else:  # nothing leaves this machine: record and refuse it
+            elsewhere.append(url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.goto(live_server.url + article.get_absolute_url())
+    page.wait_for_load_state("networkidle")
+    assert elsewhere == [], elsewhere
+    button = page.locator("figure.embed .embed-play")
+    sync_api.expect(button).to_be_visible()
+    page.screenshot(path=artifacts / "06-embed-facade.png", full_page=True)
+
+    button.click()
+
+    frame = page.locator("figure.embed iframe")
+    sync_api.expect(frame).to_have_attribute(
+        "src", "https://www.youtube-nocookie.com/embed/nstcPLDWt1E?autoplay=1"
+    )
+    sync_api.expect(page.locator("figure.embed .embed-links a").first).to_be_visible()
+    page.wait_for_timeout(300)
+    assert any("youtube-nocookie.com" in url for url in elsewhere)
+
+
+def test_a_picture_that_cannot_load_leaves_its_caption_and_a_link(
+    live_server, page, site
+):
+    from articles.models import Figure
+
+    article = make_article(
+        "圖片失效", slug="圖片失效", body="前言。\n\n[[figure:1]]\n\n後記。"
+    )
+    Figure.objects.create(
+        article=article,
+        position=1,
+        source_url="https://web.archive.org/web/2021im_/https://www.hkcnews.com/gone.jpg",
+        caption="維港煙花",
+        width=800,
+        height=533,
+    )
+    page.route("https://web.archive.org/**", lambda route: route.abort())
+    page.goto(live_server.url + article.get_absolute_url())
+
+    placeholder = page.locator(".body figure a.img-missing")
+    sync_api.expect(placeholder).to_be_visible()
+    assert placeholder.get_attribute("href").endswith("/gone.jpg")
+    sync_api.expect(page.locator(".body figure figcaption")).to_contain_text("維港煙花")
+    assert page.locator(".body figure img").count() == 0
+    page.goto(live_server.url + "/")
+    sync_api.expect(page.locator(".teaser .thumb-missing").first).to_be_attached()
+    assert page.locator(".teaser img").count() == 0

@@ -161,7 +161,7 @@ def player_url(embed: EmbedLike) -> str:
     return ""
 
 
-def _label(embed: EmbedLike) -> str:
+def embed_label(embed: EmbedLike) -> str:
     name = PROVIDER_NAMES.get(embed.provider, "")
     if embed.provider == "roundme":
         return f"{name} 360° 全景"
@@ -170,7 +170,7 @@ def _label(embed: EmbedLike) -> str:
 
 def render_embed(embed: EmbedLike) -> str:
     """The facade: no third-party request until the reader asks for the player."""
-    label = _label(embed)
+    label = embed_label(embed)
     title = embed.title or label
     player = player_url(embed)
     links = []
