@@ -153,7 +153,7 @@ class ArticleForm(forms.ModelForm):
         model = Article
         fields = [
             "title", "slug", "dek", "body", "status", "published_at",
-            "last_updated_at", "category", "language",
+            "last_updated_at", "category", "language", "dateline",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
@@ -259,6 +259,7 @@ class ArticleAdmin(GuardedVersionAdmin):
     save_on_top = True
     provenance = [
         "import_warnings",
+        "byline",
         "source_key",
         "legacy_id",
         "original_url",
@@ -285,6 +286,7 @@ class ArticleAdmin(GuardedVersionAdmin):
                         "last_updated_at",
                         "category",
                         "language",
+                        "dateline",
                     ]
                 },
             ),

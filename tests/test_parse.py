@@ -714,6 +714,43 @@ def test_parse_byline(value, expected):
     assert parse_byline(value) == tuple(ParsedByline(n, r) for n, r in expected)
 
 
+@pytest.mark.parametrize(
+    "value, people, dateline",
+    [
+        ("記者林勵／台北報導", [("林勵", "記者")], "台北"),
+        ("記者林勵/台北報導", [("林勵", "記者")], "台北"),
+        ("記者林勵（台北報導）", [("林勵", "記者")], "台北"),
+        ("記者林勵(東京電)", [("林勵", "記者")], "東京"),
+        ("記者林勵、鄭啟智／綜合報導", [("林勵", "記者"), ("鄭啟智", "記者")], ""),
+        ("綜合報導", [], ""),
+        ("綜合外電", [], ""),
+        ("編譯林勵", [("林勵", "編譯")], ""),
+        ("攝影：林勵", [("林勵", "攝影")], ""),
+        ("文：鄭啟智 圖：林勵", [("鄭啟智", "文"), ("林勵", "圖")], ""),
+        ("特約記者梁瑞珮", [("梁瑞珮", "特約記者")], ""),
+        ("通訊員陳大文", [("陳大文", "通訊員")], ""),
+        ("攝影記者林勵", [("林勵", "攝影記者")], ""),
+        ("文俊", [("文俊", "")], ""),  # a name, not the role 文
+        ("特約轉載", [("特約轉載", "")], ""),
+        ("記者甲乙／深度報導", [("甲乙", "記者")], ""),
+    ],
+)
+def test_byline_roles_and_datelines(value, people, dateline):
+    from articles.importing.bylines import parse_byline_field
+
+    field = parse_byline_field(value)
+    assert [(b.name, b.role) for b in field.bylines] == people
+    assert field.dateline == dateline and field.raw == value
+
+
+def test_the_raw_byline_and_dateline_are_kept():
+    article = parse_text('title: "渡輪"\nauthor: "記者林小文／台北報導"')
+    assert article.byline == "記者林小文／台北報導" and article.dateline == "台北"
+    assert article.bylines == (ParsedByline(name="林小文", role="記者"),)
+    listed = parse_text('title: "渡輪"\nauthors:\n  - 記者林小文\n  - 陳大明')
+    assert listed.byline == "記者林小文、陳大明"
+
+
 # --- URLs and identity ---------------------------------------------------------------
 
 

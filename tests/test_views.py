@@ -134,3 +134,8 @@ def test_article_page_shows_a_written_dek_but_not_one_that_repeats_the_body(clie
     )
     html = client.get(written.get_absolute_url()).content.decode()
     assert '<p class="dek">編輯另外寫的摘要。</p>' in html
+
+
+def test_article_page_shows_the_dateline(client):
+    article = make_article("台北消息", slug="台北消息", dateline="台北")
+    assert "（台北報導）" in client.get(article.get_absolute_url()).content.decode()

@@ -178,7 +178,8 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         warnings.append("no publication date: imported as a draft")
     last_updated_at, _ = parse_date_field(meta, "last_updated", warnings)
 
-    bylines = author_field(meta, warnings)
+    byline = author_field(meta, warnings)
+    bylines = byline.bylines
     if not bylines:
         warnings.append("no author")
     category = scalar(meta, "category", "section", warnings=warnings)
@@ -218,6 +219,8 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         last_updated_at=last_updated_at,
         date_only=date_only,
         bylines=bylines,
+        byline=byline.raw,
+        dateline=byline.dateline,
         author_card=card,
         category=category,
         tags=tags,

@@ -498,6 +498,8 @@ class _Importer:
                 published_at=_aware(item.published_at),
                 last_updated_at=_aware(item.last_updated_at),
                 language=item.language,
+                byline=item.byline,
+                dateline=item.dateline,
                 source_key=item.source_key,
                 legacy_id=item.legacy_id,
                 original_url=item.original_url,
@@ -523,7 +525,7 @@ class _Importer:
 
         update_fields = [
             "title", "slug", "dek", "body", "body_html", "category", "status",
-            "published_at", "last_updated_at", "language", "legacy_id",
+            "published_at", "last_updated_at", "language", "byline", "dateline", "legacy_id",
             "original_url", "archive_url", "source_path", "source_checksum",
             "content_fingerprint",
             "importer_version", "import_warnings", "imported_at", "edited_at",
@@ -686,7 +688,7 @@ class _Importer:
                         entry["avatar_url"] = card.avatar_url
                     if card.role and "role" not in entry:
                         entry["role"] = card.role
-        found = _get_or_create_named(
+        found = get_or_create_named(
             Author, wanted, extra_fields=("role", "bio", "avatar_url")
         )
         changed = []
@@ -709,11 +711,11 @@ class _Importer:
             for i in items
             if i.category
         }
-        return _get_or_create_named(Category, wanted)
+        return get_or_create_named(Category, wanted)
 
     def _tags(self, items: list[ParsedArticle]) -> dict[str, Tag]:
         wanted = {normalize_name(tag): {"name": tag} for i in items for tag in i.tags}
-        return _get_or_create_named(Tag, wanted)
+        return get_or_create_named(Tag, wanted)
 
 
 def _duplicate(path, source_key, article_id, warnings=()) -> FileOutcome:
@@ -747,7 +749,7 @@ def _card_owner(item: ParsedArticle) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-def _get_or_create_named(model, wanted: dict[str, dict], extra_fields=()) -> dict:
+def get_or_create_named(model, wanted: dict[str, dict], extra_fields=()) -> dict:
     """Rows of a model with `name` and a unique `slug`, keyed by normalised name.
 
     One query finds the existing rows (case-insensitively), one bulk insert

@@ -94,6 +94,8 @@ class ParsedArticle:
     last_updated_at: datetime | None = None
     date_only: bool = True
     bylines: tuple[ParsedByline, ...] = ()
+    byline: str = ""  # as the source gives it
+    dateline: str = ""  # where the story was filed from (台北)
     author_card: AuthorCard | None = None
     category: str = ""
     tags: tuple[str, ...] = ()
