@@ -17,7 +17,7 @@ from reversion.revisions import _get_options
 from articles.importing import revisions
 from articles.importing.parse import parse_article
 from articles.importing.persist import import_articles
-from articles.models import Article, Author, Byline, Figure, Tag, TaggedArticle
+from articles.models import Article, Author, Byline, Embed, Figure, Tag, TaggedArticle
 from tests.factories import article_text, make_author, write_article
 
 pytestmark = pytest.mark.django_db
@@ -392,7 +392,7 @@ def test_the_importer_writes_every_relation_reversion_follows():
     }
 
     assert len(followed) == len(_get_options(Article).follow)
-    assert followed == {Byline, TaggedArticle, Figure}
+    assert followed == {Byline, TaggedArticle, Figure, Embed}
 
 
 def test_createinitialrevisions_fills_in_articles_imported_before(archive):
