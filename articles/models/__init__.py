@@ -1,0 +1,29 @@
+"""The newsroom's content: articles, their authors, sections, tags, figures,
+embeds and links. One module per kind: names.py (authors, sections, tags),
+articles.py (articles, bylines), media.py (figures, embeds), links.py (links
+between articles, duplicate captures)."""
+
+from .articles import Article, ArticleQuerySet, Byline, public_authors, public_tags
+from .links import ArticleAlias, ArticleLink, local_article_urls
+from .media import Embed, Figure, is_web_url
+from .names import NAME_KEY_LENGTH, Author, Category, NamedModel, Tag, TaggedArticle
+
+__all__ = [
+    "NAME_KEY_LENGTH",
+    "Article",
+    "ArticleAlias",
+    "ArticleLink",
+    "ArticleQuerySet",
+    "Author",
+    "Byline",
+    "Category",
+    "Embed",
+    "Figure",
+    "NamedModel",
+    "Tag",
+    "TaggedArticle",
+    "is_web_url",
+    "local_article_urls",
+    "public_authors",
+    "public_tags",
+]

@@ -1,0 +1,378 @@
+"""Articles and their bylines."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from markdownx.models import MarkdownxField
+from taggit.managers import TaggableManager
+
+from .media import Figure
+from .names import Author, Category, Tag, TaggedArticle, _NameKeyTaggableManager
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(
+            status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
+        )
+
+    def for_listing(self):
+        """What a list shows: section, byline, tags and the lead figure, in
+        three queries whatever the page holds; never the body."""
+        return (
+            self.select_related("category")
+            .prefetch_related(
+                models.Prefetch(
+                    "bylines", queryset=Byline.objects.select_related("author")
+                ),
+                "tags",
+                models.Prefetch(
+                    "figures",
+                    queryset=Figure.objects.filter(position=1),
+                    to_attr="lead_figures",
+                ),
+            )
+            .defer("body", "body_html")
+        )
+
+    def by_author(self, author):
+        return self.filter(bylines__author=author)
+
+    def in_section(self, category):
+        return self.filter(category=category)
+
+    def tagged(self, tag):
+        return self.filter(tags=tag)
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        PUBLISHED = "published", _("Published")
+
+    class Language(models.TextChoices):
+        ZH_HANT = "zh-Hant", "繁體中文"
+        EN = "en", "English"
+
+    title = models.CharField(verbose_name=_("headline"), max_length=500)
+    slug = models.SlugField(
+        verbose_name=_("slug"), max_length=200, allow_unicode=True, blank=True
+    )
+    dek = models.TextField(
+        verbose_name=_("dek"),
+        blank=True,
+        help_text=_("Summary shown under the headline."),
+    )
+    body = MarkdownxField(verbose_name=_("body"), blank=True)
+    body_html = models.TextField(
+        blank=True, editable=False, help_text="Rendered body; empty until rendered."
+    )
+    authors = models.ManyToManyField(
+        Author,
+        verbose_name=_("authors"),
+        through="Byline",
+        related_name="articles",
+        blank=True,
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("section"),
+        on_delete=models.PROTECT,
+        related_name="articles",
+        null=True,
+        blank=True,
+    )
+    tags = TaggableManager(
+        verbose_name=_("tags"),
+        through=TaggedArticle,
+        blank=True,
+        manager=_NameKeyTaggableManager,
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=Status, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        verbose_name=_("publication time"), null=True, blank=True
+    )
+    last_updated_at = models.DateTimeField(
+        verbose_name=_("last updated"),
+        null=True,
+        blank=True,
+        help_text=_("When the source says it was last updated."),
+    )
+    byline = models.TextField(
+        verbose_name=_("byline as written"),
+        blank=True,
+        editable=False,
+        help_text=_("The source's byline, kept so that it can be parsed again."),
+    )
+    dateline = models.CharField(
+        verbose_name=_("dateline"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the story was filed from, e.g. 台北."),
+    )
+    language = models.CharField(
+        verbose_name=_("language"),
+        max_length=8,
+        choices=Language,
+        default=Language.ZH_HANT,
+    )
+
+    # Provenance of imported articles; all empty for articles written here.
+    source_key = models.CharField(  # noqa: DJ001 (NULL = written in the admin)
+        verbose_name=_("source key"),
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    legacy_id = models.PositiveIntegerField(
+        verbose_name=_("legacy id"), null=True, blank=True, editable=False
+    )
+    original_url = models.TextField(
+        verbose_name=_("original URL"), blank=True, editable=False
+    )
+    archive_url = models.TextField(
+        verbose_name=_("web-archive URL"), blank=True, editable=False
+    )
+    source_path = models.TextField(
+        verbose_name=_("source file"), blank=True, editable=False
+    )
+    source_checksum = models.CharField(
+        verbose_name=_("source checksum"), max_length=64, blank=True, editable=False
+    )
+    content_fingerprint = models.CharField(
+        verbose_name=_("content fingerprint"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_(
+            "Of the imported headline, date and body: finds duplicate captures."
+        ),
+    )
+    importer_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    import_warnings = models.JSONField(
+        verbose_name=_("import warnings"), default=list, blank=True, editable=False
+    )
+    imported_at = models.DateTimeField(
+        verbose_name=_("imported at"), null=True, blank=True, editable=False
+    )
+    # Set by every save() outside the importer, so a re-import never silently
+    # overwrites an editor's work.
+    edited_at = models.DateTimeField(
+        verbose_name=_("edited at"), null=True, blank=True, editable=False
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="articles_created",
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("created at"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        permissions = [
+            ("publish_article", _("Can publish, schedule and unpublish articles"))
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["legacy_id"], name="article_legacy_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="published")
+                | models.Q(published_at__isnull=False),
+                name="article_published_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "-published_at"], name="article_status_pub_idx"
+            ),
+            models.Index(
+                fields=["category", "status", "-published_at"],
+                name="article_cat_pub_idx",
+            ),
+            models.Index(fields=["source_checksum"], name="article_checksum_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.edited_at = timezone.now()
+        # Figures are saved after the article (admin inlines), so the HTML is
+        # rendered on the next read rather than here; see rendered_body().
+        self.body_html = ""
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse(
+            "articles:detail", kwargs={"number": self.pk, "slug": self.url_slug}
+        )
+
+    @property
+    def url_slug(self) -> str:
+        return self.slug or "-"
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def dek_repeats_body(self) -> bool:
+        """A dek taken from the first paragraph: not worth showing above it."""
+        start = self.dek.rstrip("…")[:40]
+        return bool(start) and start in self.body[:2000]
+
+    @property
+    def is_edited_since_import(self) -> bool:
+        return bool(
+            self.imported_at and self.edited_at and self.edited_at > self.imported_at
+        )
+
+    def figure_map(self) -> dict:
+        if self.pk is None:
+            return {}
+        return {figure.position: figure for figure in self.figures.all()}
+
+    def embed_map(self) -> dict:
+        if self.pk is None:
+            return {}
+        return {embed.position: embed for embed in self.embeds.all()}
+
+    def body_for_readers(self) -> str:
+        """The rendered body with its links to the original site resolved: to
+        the article's page here when readers can see it, else to the web
+        archive's copy (articles/rendering/links.py). Done on each render, so a
+        link follows the article it points to being imported or published."""
+        from articles.rendering.links import resolve_links
+
+        from .links import local_article_urls
+
+        return resolve_links(self.rendered_body(), local_article_urls)
+
+    def rendered_body(self) -> str:
+        """The body as safe HTML, rendered once and then kept in body_html.
+
+        Of the requests that find body_html empty, the one that takes a short
+        lock in the cache renders and stores it; the others wait for the
+        stored HTML (polling the row) and render themselves only if it never
+        comes, as when the holder died. A cache that fails just means rendering.
+        """
+        if not self.body or self.body_html:
+            return self.body_html
+        import contextlib
+        import hashlib
+        import time
+
+        from django.core.cache import cache
+        from django.db import DatabaseError
+
+        from articles.rendering import render_article_body
+        from newsroom.middleware import CACHE_FAILURES
+
+        # As the page cache does: Redis or the cache directory failing, or a
+        # cache kept in the database.
+        cache_errors = (*CACHE_FAILURES, DatabaseError)
+        digest = hashlib.sha1(self.body.encode(), usedforsecurity=False).hexdigest()
+        lock = f"newsroom:render:{self.pk}:{digest}"
+        row = Article.objects.filter(pk=self.pk, body=self.body)
+        locked = None  # no lock (an unsaved article, a failing cache): render
+        if self.pk is not None:
+            with contextlib.suppress(*cache_errors):
+                locked = cache.add(lock, 1, timeout=30)
+        if locked is False:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                try:
+                    holder_gone = cache.get(lock) is None
+                except cache_errors:
+                    holder_gone = True
+                stored = row.values_list("body_html", flat=True).first()
+                if stored:
+                    self.body_html = stored
+                    return stored
+                if holder_gone or stored is None:  # gave up, or body changed
+                    break
+        try:
+            self.body_html = render_article_body(
+                self.body, self.figure_map(), self.embed_map()
+            )
+            row.update(body_html=self.body_html)
+        finally:
+            if locked:
+                with contextlib.suppress(*cache_errors):
+                    cache.delete(lock)
+        return self.body_html
+
+
+class Byline(models.Model):
+    """An author's place in an article's byline, with the role given there."""
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="bylines",
+        verbose_name=_("article"),
+    )
+    author = models.ForeignKey(
+        Author,
+        on_delete=models.CASCADE,
+        related_name="bylines",
+        verbose_name=_("author"),
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"), default=0)
+    role = models.CharField(verbose_name=_("role"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author"], name="byline_unique_author"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.role}{self.author}" if self.role else str(self.author)
+
+
+def public_tags():
+    """Tags with at least one published article: a name used only by drafts
+    is not public yet (no page, feed or sitemap entry)."""
+    tagged = TaggedArticle.objects.filter(
+        tag=models.OuterRef("pk"), content_object__in=Article.objects.published()
+    )
+    return Tag.objects.filter(models.Exists(tagged))
+
+
+def public_authors():
+    """Authors with at least one published article."""
+    bylines = Byline.objects.filter(
+        author=models.OuterRef("pk"), article__in=Article.objects.published()
+    )
+    return Author.objects.filter(models.Exists(bylines))
