@@ -1,4 +1,4 @@
-"""ParsedArticle batches -> rows. Every write of an import lives here.
+"""ParsedArticle batches -> rows: the import's writes.
 
 Each batch is one transaction and costs a fixed number of queries, whatever
 its size: authors, sections and tags are looked up and bulk-created together,
@@ -6,13 +6,14 @@ articles are upserted on `source_key`, their bylines, tag links and figures
 are replaced in bulk, and each article written gets its history entry (see
 revisions.py). If a batch fails in the database, its files are retried one
 by one, so a single bad file fails alone and never half-imports.
+
+Beside it: names.py (authors, sections, tags by name key), duplicates.py
+(other captures of a story), outcomes.py (each file's outcome, the report).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.apps import apps
@@ -20,24 +21,32 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Length
 from django.utils import timezone
-from django.utils.text import slugify
 
 from articles import search
 from articles.models import (
     Article,
     ArticleAlias,
     ArticleLink,
-    Author,
     Byline,
-    Category,
     Embed,
     Figure,
-    Tag,
     TaggedArticle,
 )
 from articles.rendering.text import reader_text
 
 from . import revisions
+from .duplicates import set_aside_duplicates, write_aliases
+from .names import authors_for, categories_for, tags_for
+from .outcomes import (
+    CREATED,
+    FAILED,
+    SKIPPED,
+    UNCHANGED,
+    UPDATED,
+    FileOutcome,
+    ImportReport,
+    duplicate_outcome,
+)
 from .parse import (
     ParsedArticle,
     ParseError,
@@ -53,73 +62,6 @@ _LINK_TAG = TaggedArticle._meta.get_field("tag")
 # Bump when parsing changes the output for unchanged files, so that a re-run
 # re-imports them instead of reporting them unchanged.
 IMPORTER_VERSION = 3
-
-CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, DUPLICATE = (
-    "created",
-    "updated",
-    "unchanged",
-    "skipped",
-    "failed",
-    "duplicate",
-)
-
-
-@dataclass
-class FileOutcome:
-    path: str
-    outcome: str
-    source_key: str = ""
-    reason: str = ""
-    warnings: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict:
-        data = {"path": self.path, "outcome": self.outcome}
-        if self.source_key:
-            data["source_key"] = self.source_key
-        if self.reason:
-            data["reason"] = self.reason
-        if self.warnings:
-            data["warnings"] = list(self.warnings)
-        return data
-
-
-@dataclass
-class ImportReport:
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    not_articles: list[str] = field(default_factory=list)
-
-    def add(self, outcome: FileOutcome) -> None:
-        self.outcomes.append(outcome)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(
-            [CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED, DUPLICATE], 0
-        )
-        for outcome in self.outcomes:
-            counts[outcome.outcome] += 1
-        counts["not_articles"] = len(self.not_articles)
-        counts["warnings"] = sum(1 for o in self.outcomes if o.warnings)
-        return counts
-
-    @property
-    def failed(self) -> list[FileOutcome]:
-        return [o for o in self.outcomes if o.outcome == FAILED]
-
-    def summary(self) -> str:
-        c = self.counts
-        return (
-            f"created {c[CREATED]}, updated {c[UPDATED]}, unchanged {c[UNCHANGED]}, "
-            f"skipped {c[SKIPPED]}, duplicates {c[DUPLICATE]}, failed {c[FAILED]}, "
-            f"not articles {c['not_articles']}"
-        )
-
-    def as_dict(self) -> dict:
-        return {
-            "counts": self.counts,
-            "files": [o.as_dict() for o in sorted(self.outcomes, key=lambda o: o.path)],
-            "not_articles": self.not_articles,
-        }
 
 
 class _Rollback(Exception):
@@ -254,7 +196,7 @@ class _Importer:
             alias = aliases.get(source.checksum)
             if alias is not None and alias.source_path == source.name:
                 outcomes.append(
-                    _duplicate(source.name, alias.source_key, alias.article_id)
+                    duplicate_outcome(source.name, alias.source_key, alias.article_id)
                 )
                 continue
             to_parse.append(source)
@@ -326,85 +268,9 @@ class _Importer:
         return outcomes
 
     def _write(self, items: list[ParsedArticle]) -> list[FileOutcome]:
-        items, duplicates = self._set_aside_duplicates(items)
+        items, duplicates = set_aside_duplicates(items)
         outcomes = self._write_articles(items) if items else []
-        return outcomes + self._write_aliases(duplicates)
-
-    def _set_aside_duplicates(
-        self, items: list[ParsedArticle]
-    ) -> tuple[list[ParsedArticle], list[tuple[ParsedArticle, str]]]:
-        """Split off other captures of a story already imported (or earlier in
-        the batch): same headline, date and body under another identity.
-        Returns the articles to write, and each duplicate with the source key
-        of the article it repeats."""
-        keys = [item.source_key for item in items]
-        own = set(
-            Article.objects.filter(source_key__in=keys).values_list(
-                "source_key", flat=True
-            )
-        )
-        holders: dict[str, str] = {}  # fingerprint -> source key of the article
-        for fingerprint, key in (
-            Article.objects.filter(
-                content_fingerprint__in={i.fingerprint for i in items if i.fingerprint}
-            )
-            .order_by("pk")
-            .values_list("content_fingerprint", "source_key")
-        ):
-            holders.setdefault(fingerprint, key)
-        articles, duplicates = [], []
-        for item in items:
-            holder = holders.setdefault(item.fingerprint, item.source_key)
-            if (
-                item.fingerprint
-                and item.source_key not in own
-                and holder != item.source_key
-            ):
-                duplicates.append((item, holder))
-            else:
-                articles.append(item)
-        # A file that repeated another article once, and no longer does, is an
-        # article of its own now.
-        ArticleAlias.objects.filter(
-            source_key__in=[item.source_key for item in articles]
-        ).delete()
-        return articles, duplicates
-
-    def _write_aliases(
-        self, duplicates: list[tuple[ParsedArticle, str]]
-    ) -> list[FileOutcome]:
-        if not duplicates:
-            return []
-        ids = dict(
-            Article.objects.filter(
-                source_key__in={holder for _, holder in duplicates}
-            ).values_list("source_key", "pk")
-        )
-        now = timezone.now()
-        ArticleAlias.objects.bulk_create(
-            [
-                ArticleAlias(
-                    article_id=ids[holder],
-                    source_key=item.source_key,
-                    legacy_id=item.legacy_id,
-                    original_url=item.original_url,
-                    source_path=item.source_name,
-                    source_checksum=item.checksum,
-                    imported_at=now,
-                )
-                for item, holder in duplicates
-            ],
-            update_conflicts=True,
-            unique_fields=["source_key"],
-            update_fields=[
-                "article", "legacy_id", "original_url", "source_path",
-                "source_checksum", "imported_at",
-            ],
-        )  # fmt: skip
-        return [
-            _duplicate(item.source_name, item.source_key, ids[holder], item.warnings)
-            for item, holder in duplicates
-        ]
+        return outcomes + write_aliases(duplicates)
 
     def _write_articles(self, items: list[ParsedArticle]) -> list[FileOutcome]:
         existing = {
@@ -465,9 +331,9 @@ class _Importer:
         self, items: list[ParsedArticle], existing: dict[str, dict]
     ) -> None:
         now = timezone.now()
-        authors = self._authors(items)
-        categories = self._categories(items)
-        tags = self._tags(items)
+        authors = authors_for(items)
+        categories = categories_for(items)
+        tags = tags_for(items)
 
         # New imported articles take their legacy id as primary key, so that
         # /article/<legacy id>/ is their URL, unless that key is taken.
@@ -668,66 +534,6 @@ class _Importer:
 
     # -- names ---------------------------------------------------------------
 
-    def _authors(self, items: list[ParsedArticle]) -> dict[str, Author]:
-        """Authors of the batch by normalised name, created and updated as needed."""
-        wanted: dict[str, dict] = {}
-        for item in items:
-            for byline in item.bylines:
-                entry = wanted.setdefault(
-                    normalize_name(byline.name), {"name": byline.name}
-                )
-                if byline.role:
-                    entry["role"] = byline.role
-            card = item.author_card
-            if card is not None:
-                key = _card_owner(item)
-                if key is not None:
-                    entry = wanted[key]
-                    entry["bio"] = card.bio
-                    if card.avatar_url:
-                        entry["avatar_url"] = card.avatar_url
-                    if card.role and "role" not in entry:
-                        entry["role"] = card.role
-        found = get_or_create_named(
-            Author, wanted, extra_fields=("role", "bio", "avatar_url")
-        )
-        changed = []
-        for key, entry in wanted.items():
-            author = found[key]
-            dirty = False
-            for attr in ("role", "bio", "avatar_url"):
-                if attr in entry and getattr(author, attr) != entry[attr]:
-                    setattr(author, attr, entry[attr])
-                    dirty = True
-            if dirty:
-                changed.append(author)
-        if changed:
-            Author.objects.bulk_update(changed, ["role", "bio", "avatar_url"])
-        return found
-
-    def _categories(self, items: list[ParsedArticle]) -> dict[str, Category]:
-        wanted = {
-            normalize_name(i.category): {"name": i.category}
-            for i in items
-            if i.category
-        }
-        return get_or_create_named(Category, wanted)
-
-    def _tags(self, items: list[ParsedArticle]) -> dict[str, Tag]:
-        wanted = {normalize_name(tag): {"name": tag} for i in items for tag in i.tags}
-        return get_or_create_named(Tag, wanted)
-
-
-def _duplicate(path, source_key, article_id, warnings=()) -> FileOutcome:
-    return FileOutcome(
-        path,
-        DUPLICATE,
-        source_key,
-        f"the same story (headline, date and body) as article {article_id}; "
-        "imported once, and this file's number redirects to it",
-        tuple(warnings),
-    )
-
 
 def _is_edited(row: dict) -> bool:
     """Changed by someone in the newsroom since the import wrote it."""
@@ -735,93 +541,6 @@ def _is_edited(row: dict) -> bool:
         row["edited_at"]
         and (row["imported_at"] is None or row["edited_at"] > row["imported_at"])
     )
-
-
-def _card_owner(item: ParsedArticle) -> str | None:
-    """Which byline the author card describes: the one it names, else a lone one."""
-    card = item.author_card
-    names = [normalize_name(b.name) for b in item.bylines]
-    if card is None or not names:
-        return None
-    key = normalize_name(card.name)
-    if key in names:
-        return key
-    return names[0] if len(names) == 1 else None
-
-
-def get_or_create_named(model, wanted: dict[str, dict], extra_fields=()) -> dict:
-    """Rows of a model with `name` and a unique `slug`, keyed by normalised name.
-
-    One query finds the existing rows (case-insensitively), one bulk insert
-    adds the missing ones with free slugs, and one query reads them back.
-    """
-    if not wanted:
-        return {}
-    found = _find_named(model, wanted)
-    missing = {key: entry for key, entry in wanted.items() if key not in found}
-    if missing:
-        slugs = _free_slugs(
-            model, {key: entry["name"] for key, entry in missing.items()}
-        )
-        model.objects.bulk_create(
-            [
-                model(
-                    name=entry["name"],
-                    name_key=key,
-                    slug=slugs[key],
-                    **{f: entry[f] for f in extra_fields if f in entry},
-                )
-                for key, entry in missing.items()
-            ],
-            ignore_conflicts=True,
-        )
-        found.update(_find_named(model, missing))
-    lost = [entry["name"] for key, entry in wanted.items() if key not in found]
-    if lost:
-        raise DatabaseError(f"could not create {model.__name__} {lost[:5]}")
-    return found
-
-
-def _find_named(model, wanted: dict[str, dict]) -> dict:
-    """Rows whose name key (the normalised name, stored) is wanted."""
-    return {
-        obj.name_key: obj for obj in model.objects.filter(name_key__in=list(wanted))
-    }
-
-
-def _free_slugs(model, names: dict[str, str]) -> dict[str, str]:
-    """A unique Unicode slug for each name, avoiding those already taken."""
-    max_length = model._meta.get_field("slug").max_length
-    bases = {}
-    for key, name in names.items():
-        base = slugify(name, allow_unicode=True)[: max_length - 10].strip("-_")
-        if not base:  # a name of punctuation only
-            base = "x-" + hashlib.sha256(name.encode()).hexdigest()[:8]
-        bases[key] = base
-    taken = set(
-        model.objects.filter(slug__in=set(bases.values())).values_list(
-            "slug", flat=True
-        )
-    )
-    result = {}
-    for key, base in bases.items():
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        if slug != base:
-            # Rare: find every earlier suffix in one more query before choosing.
-            taken |= set(
-                model.objects.filter(slug__startswith=f"{base}-").values_list(
-                    "slug", flat=True
-                )
-            )
-            while slug in taken:
-                n += 1
-                slug = f"{base}-{n}"
-        taken.add(slug)
-        result[key] = slug
-    return result
 
 
 def refresh_statistics() -> None:

@@ -6,8 +6,8 @@ from django.db import transaction
 from articles import search
 from articles.cache import bump_generation
 from articles.importing.bylines import parse_byline_field
+from articles.importing.names import get_or_create_named
 from articles.importing.parse import normalize_name
-from articles.importing.persist import get_or_create_named
 from articles.models import Article, Author, Byline
 
 BATCH = 500
