@@ -79,6 +79,7 @@ from .records import (
     ParseError,
 )
 from .text import (
+    UndecodableError,
     checksum,
     clean_line,
     decode,
@@ -125,7 +126,10 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         raise ParseError(
             source_name, f"file is over {MAX_FILE_BYTES // (1024 * 1024)} MiB"
         )
-    text, warnings = decode(raw)
+    try:
+        text, warnings = decode(raw)
+    except UndecodableError as exc:
+        raise ParseError(source_name, str(exc)) from None
     if not text.strip():
         raise ParseError(source_name, "file is empty")
     front, body = split_front_matter(text, source_name)
