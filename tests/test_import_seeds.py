@@ -152,7 +152,8 @@ def test_a_bad_file_fails_alone_with_its_path_and_reason(archive):
 def test_a_file_the_database_refuses_fails_alone_without_half_an_article(archive):
     good = parse_article(article_text(legacy_id=1).encode(), source_name="good.md")
     bad = parse_article(
-        article_text(legacy_id=2, body="另一篇報道的內文。").encode(), source_name="bad.md"
+        article_text(legacy_id=2, body="另一篇報道的內文。").encode(),
+        source_name="bad.md",
     )
     # Two bylines for one author break a unique constraint in the database.
     object.__setattr__(bad, "bylines", (ParsedByline("林勵"), ParsedByline("林勵")))
@@ -370,3 +371,31 @@ def test_planner_statistics_are_refreshed_after_an_import_that_wrote(archive):
     if connection.vendor == "postgresql":
         assert "articles_article" in first and "articles_searchindex" in first
     assert statements_of(archive) == []  # nothing written, nothing to refresh
+
+
+def test_two_thousand_figures_all_become_figures_in_bulk(archive):
+    figures = "\n\n".join(
+        f'<figure>\n<img src="https://web.archive.org/web/2021im_/https://www.hkcnews.com/{n}.jpg">'
+        f"\n<figcaption>第{n}張圖</figcaption>\n</figure>"
+        for n in range(1, 2001)
+    )
+    write_article(archive, body=f"圖輯。\n\n{figures}")
+    with CaptureQueriesContext(connection) as queries:
+        out, err, code = run(archive)
+    assert code == 0, err
+    article = Article.objects.get()
+    assert article.figures.count() == 2000
+    assert "<figure" not in article.body and "[[figure:2000]]" in article.body
+    assert not any("kept as HTML" in w for w in article.import_warnings)
+    assert len(queries.captured_queries) < 100  # bulk, not a query a figure
+
+
+def test_figures_past_the_safety_limit_are_kept_and_reported():
+    from articles.importing.records import MAX_FIGURES
+
+    figure = '<figure><img src="https://e.com/a.jpg"></figure>'
+    body = "\n\n".join([figure] * (MAX_FIGURES + 1))
+    parsed = parse_article(article_text(body=body).encode(), source_name="a.md")
+    assert len(parsed.figures) == MAX_FIGURES
+    assert parsed.body.count("<figure") == 1
+    assert any(f"over {MAX_FIGURES:,} figures" in w for w in parsed.warnings)

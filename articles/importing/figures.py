@@ -160,7 +160,12 @@ def _figure_markers(
     parser.close()
     images = [img for img in parser.images if _absolute_src(img.get("src", ""))]
     stray_text = clean_line("".join(parser.other_parts))
-    if not images or len(figures) + len(images) > MAX_FIGURES:
+    if not images:
+        return None
+    if len(figures) + len(images) > MAX_FIGURES:
+        warnings.append(
+            f"over {MAX_FIGURES:,} figures: a <figure> past the limit was kept as HTML"
+        )
         return None
     if stray_text:
         warnings.append("a <figure> with text outside its caption was kept as HTML")

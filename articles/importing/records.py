@@ -19,7 +19,9 @@ MAX_TAG = 200
 MAX_URL = 2000
 MAX_ALT = 500
 MAX_CREDIT = 200
-MAX_FIGURES = 500
+# A safety limit no article of the archive comes near (its most is a few
+# hundred); past it, figures stay as HTML, with a warning.
+MAX_FIGURES = 5000
 MAX_EMBEDS = 5000  # the archive's most in one article is a few dozen
 MAX_DEK = 200
 
