@@ -50,15 +50,21 @@ def authors_for(items: list[ParsedArticle]) -> dict[str, Author]:
     return found
 
 
+def _first_spelling(names) -> dict[str, dict]:
+    """Names by key; a name met in several spellings keeps the first."""
+    wanted: dict[str, dict] = {}
+    for name in names:
+        wanted.setdefault(normalize_name(name), {"name": name})
+    return wanted
+
+
 def categories_for(items: list[ParsedArticle]) -> dict[str, Category]:
-    wanted = {
-        normalize_name(i.category): {"name": i.category} for i in items if i.category
-    }
+    wanted = _first_spelling(i.category for i in items if i.category)
     return get_or_create_named(Category, wanted)
 
 
 def tags_for(items: list[ParsedArticle]) -> dict[str, Tag]:
-    wanted = {normalize_name(tag): {"name": tag} for i in items for tag in i.tags}
+    wanted = _first_spelling(tag for i in items for tag in i.tags)
     return get_or_create_named(Tag, wanted)
 
 
