@@ -285,3 +285,14 @@ def test_the_csp_header_names_the_players_in_frame_src(client):
     header = client.get("/").headers["Content-Security-Policy"]
     frame_src = next(p for p in header.split(";") if p.strip().startswith("frame-src"))
     assert set(frame_src.split()[1:]) == set(PLAYER_ORIGINS)
+
+
+def test_a_link_with_words_of_its_own_or_a_page_that_is_not_a_video_stays_a_link():
+    body = (
+        "[《消失的檔案》面書](https://www.facebook.com/vanishedarchives/)\n\n"
+        "https://www.facebook.com/Native-Oklahoma-Aquaponic-Harvest/\n\n"
+        "[看片](https://www.youtube.com/watch?v=nstcPLDWt1E)"
+    )
+    html = render_article_body(body, {}, {})
+    assert "embed" not in html
+    assert "《消失的檔案》面書" in html and "看片" in html and "Native-Oklahoma" in html

@@ -234,7 +234,7 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         original_url=original_url,
         archive_url=archive_url,
         linked_numbers=tuple(linked_numbers(body)),
-        fingerprint=content_fingerprint(title, published_at, body),
+        fingerprint=content_fingerprint(title, published_at, body, figures, embeds),
         text=reader_text(body),
         warnings=tuple(warnings),
     )
@@ -243,15 +243,21 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
 _ARCHIVE_STAMP_RE = re.compile(r"web\.archive\.org/web/\d{1,14}[a-z_]{0,4}/")
 
 
-def content_fingerprint(title: str, published_at, body: str) -> str:
-    """Equal for two captures of one story: same headline, day and body, up to
-    spacing and the web archive's capture times in its URLs. Empty for an
-    article without a body or a date (the site's closing page, say), which is
-    never taken for another's duplicate."""
+def content_fingerprint(
+    title: str, published_at, body: str, figures=(), embeds=()
+) -> str:
+    """Equal for two captures of one story: same headline, day, body and the
+    captions, credits and alt texts of its figures and the players it embeds,
+    up to spacing and the web archive's capture times in its URLs (a capture
+    whose caption was corrected later is another article, so nothing it says is
+    lost). Empty for an article without a body or a date (the site's closing
+    page, say), which is never taken for another's duplicate."""
     if published_at is None or not body.strip():
         return ""
-    text = "\n".join([squash(title), published_at.date().isoformat(), squash(body)])
-    text = _ARCHIVE_STAMP_RE.sub("web.archive.org/web/", text)
+    parts = [squash(title), published_at.date().isoformat(), squash(body)]
+    parts += [squash(f"{f.caption}|{f.credit}|{f.alt}") for f in figures]
+    parts += [f"{e.provider}|{e.provider_id}|{squash(e.caption)}" for e in embeds]
+    text = _ARCHIVE_STAMP_RE.sub("web.archive.org/web/", "\n".join(parts))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

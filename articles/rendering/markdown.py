@@ -41,7 +41,7 @@ _MARKER_PARAGRAPH_RE = re.compile(r"<p>\s*\[\[figure:(\d{1,5})\]\]\s*</p>")
 _EMBED_PARAGRAPH_RE = re.compile(r"<p>\s*\[\[embed:(\d{1,5})\]\]\s*</p>")
 # A paragraph that is only a URL: as text, or as the link an autolink makes.
 _URL_PARAGRAPH_RE = re.compile(
-    r"<p>\s*(?:<a href=\"(https?://[^\"<>\s]{1,2000})\"[^<>]{0,200}>[^<>]{0,2000}</a>"
+    r"<p>\s*(?:<a href=\"(https?://[^\"<>\s]{1,2000})\"[^<>]{0,200}>([^<>]{0,2000})</a>"
     r"|(https?://[^\s<>\"]{1,2000}))\s*</p>"
 )
 
@@ -300,9 +300,14 @@ def place_embeds(html: str, embeds: Mapping[int, EmbedLike]) -> str:
 
 
 def _url_facade(match: re.Match) -> str:
-    url = html_lib.unescape(match.group(1) or match.group(2))
+    """A paragraph that is only a player's URL (typed, or an autolink whose text
+    is its address): a link with words of its own stays a link."""
+    href, text, bare = match.groups()
+    url = html_lib.unescape(href or bare)
+    if href and html_lib.unescape(text).strip() != url:
+        return match.group(0)
     info = identify(url)
-    if info is None or info.provider == "iframe":
+    if info is None or info.provider == "iframe" or not info.provider_id:
         return match.group(0)
     return render_embed(
         _PastedEmbed(info.provider, info.provider_id, info.url, info.archive_url)
