@@ -334,7 +334,8 @@ def test_words_that_occur_only_in_urls_and_markup_find_nothing(client):
     candidates = ["web", "archive", "hkcnews", "src", "figure", "embed", "youtube",
                   "https", "www", "jpg", "uploads", "video", "avatars", "figcaption",
                   "plugins", "iframe", "href", "hk", "discuss"]  # fmt: skip
-    tested = [w for w in candidates if w not in reader_words]
+    # A query word matches as a prefix ("embed" finds "embedded").
+    tested = [w for w in candidates if not any(r.startswith(w) for r in reader_words)]
     assert len(tested) >= 5, tested
     for word in tested:
         assert search.search_ids(search.parse_query(word)) == [], word
