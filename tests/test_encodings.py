@@ -96,3 +96,17 @@ def test_mojibake_is_never_imported_and_big5_imports(archive):
     article = Article.objects.get()
     assert article.title == HKSCS_TITLE and "\ufffd" not in article.body
     assert "noise.md" in err.getvalue() + out.getvalue()
+
+
+def test_ascii_with_a_few_big5_characters_is_not_taken_for_damaged_utf8():
+    data = (
+        b"---\ntitle: x\n---\n\n"
+        + b"plain English text. " * 27
+        + "嘅啲".encode("big5hkscs")
+    )
+    try:
+        article = parse(data)
+    except ParseError as error:  # too little to tell: refused, with the reason
+        assert "UTF-8" in error.reason
+    else:  # or read right
+        assert "嘅啲" in article.body and "\ufffd" not in article.body

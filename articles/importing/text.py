@@ -85,7 +85,10 @@ def _decode_text(data: bytes, warnings: list[str]) -> str:
     except UnicodeDecodeError as exc:
         first_error = exc.start
     damaged = _damaged_utf8(data)
-    if damaged is not None:
+    # Damage is a few bad sequences in a file that is otherwise UTF-8 with
+    # non-ASCII text of its own; a file whose only non-ASCII bytes are the bad
+    # ones is in another encoding (ASCII and a few Big5 characters, say).
+    if damaged is not None and _has_utf8_text(data):
         where = ", ".join(str(offset) for offset in damaged)
         warnings.append(
             f"invalid UTF-8 at byte(s) {where}: {len(damaged)} damaged sequence(s) "
@@ -93,6 +96,12 @@ def _decode_text(data: bytes, warnings: list[str]) -> str:
         )
         return data.decode("utf-8-sig", errors="replace")
     return _detected(data, first_error, warnings)
+
+
+def _has_utf8_text(data: bytes) -> bool:
+    """Whether the file holds valid multi-byte UTF-8 characters."""
+    text = data.decode("utf-8", errors="ignore")
+    return any(ord(char) > 0x7F and char != "\ufeff" for char in text)
 
 
 def _damaged_utf8(data: bytes) -> list[int] | None:
