@@ -245,9 +245,9 @@ def _video_object(article, embed) -> dict | None:
         or f"{article.title}（{embed_label(embed)}）",
         "url": embed.url,
     }
-    player = player_url(embed)
+    player = player_url(embed, autoplay=False)
     if player:
-        video["embedUrl"] = player.split("?autoplay")[0].replace("&autoplay=1", "")
+        video["embedUrl"] = player
     if embed.caption:
         video["description"] = embed.caption
     if article.published_at:

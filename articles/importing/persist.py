@@ -13,6 +13,7 @@ Beside it: names.py (authors, sections, tags by name key), duplicates.py
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
@@ -32,7 +33,6 @@ from articles.models import (
     Figure,
     TaggedArticle,
 )
-from articles.rendering.text import reader_text
 
 from . import revisions
 from .duplicates import set_aside_duplicates, write_aliases
@@ -457,31 +457,13 @@ class _Importer:
                 # objects instead of ids would take twice as long.
                 _LINK_ARTICLE.set_cached_value(link, article)
                 _LINK_TAG.set_cached_value(link, article_tags[link.tag_id])
+            # Parsed figures and embeds name their fields as the models do.
             article_figures = [
-                Figure(
-                    article_id=article.pk,
-                    position=figure.position,
-                    source_url=figure.source_url,
-                    caption=figure.caption,
-                    alt=figure.alt,
-                    credit=figure.credit,
-                    width=figure.width,
-                    height=figure.height,
-                )
+                Figure(article_id=article.pk, **_fields(figure))
                 for figure in item.figures
             ]
             article_embeds = [
-                Embed(
-                    article_id=article.pk,
-                    position=embed.position,
-                    provider=embed.provider,
-                    provider_id=embed.provider_id,
-                    url=embed.url,
-                    archive_url=embed.archive_url,
-                    title=embed.title,
-                    caption=embed.caption,
-                )
-                for embed in item.embeds
+                Embed(article_id=article.pk, **_fields(embed)) for embed in item.embeds
             ]
             bylines += article_bylines
             tagged += article_tagged
@@ -524,7 +506,7 @@ class _Importer:
                             ),
                         ],
                     ),
-                    item.text or reader_text(item.body),
+                    item.text,
                     # Imported articles with a date are published.
                     published_at=_aware(item.published_at),
                 )
@@ -559,6 +541,11 @@ def refresh_statistics() -> None:
             cursor.execute(f"ANALYZE {', '.join(tables + [search.TABLE])}")
         elif connection.vendor == "sqlite":
             cursor.execute("PRAGMA optimize")
+
+
+def _fields(parsed) -> dict:
+    """A parsed record's fields (a dataclass) as model keyword arguments."""
+    return {f.name: getattr(parsed, f.name) for f in dataclasses.fields(parsed)}
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -141,24 +141,27 @@ def identify(src: str) -> EmbedInfo | None:
     return EmbedInfo("iframe", "", src, archive_url)
 
 
-def player_url(embed: EmbedLike) -> str:
-    """The player loaded on a click, or "" when there is none to trust (a
-    generic page is only linked)."""
+def player_url(embed: EmbedLike, *, autoplay: bool = True) -> str:
+    """The player loaded on a click (starting to play, unless told not to),
+    or "" when there is none to trust (a generic page is only linked)."""
     id_ = embed.provider_id
+    play = "autoplay=1" if autoplay else ""
     if embed.provider == "youtube" and id_:
-        return f"https://www.youtube-nocookie.com/embed/{quote(id_)}?autoplay=1"
-    if embed.provider == "facebook" and _web(embed.url):
-        return (
+        url = f"https://www.youtube-nocookie.com/embed/{quote(id_)}?{play}"
+    elif embed.provider == "facebook" and _web(embed.url):
+        url = (
             "https://www.facebook.com/plugins/video.php?href="
-            f"{quote(embed.url, safe='')}&show_text=0&autoplay=1"
+            f"{quote(embed.url, safe='')}&show_text=0&{play}"
         )
-    if embed.provider == "vimeo" and id_:
-        return f"https://player.vimeo.com/video/{quote(id_)}?autoplay=1"
-    if embed.provider == "dailymotion" and id_:
-        return f"https://www.dailymotion.com/embed/video/{quote(id_)}?autoplay=1"
-    if embed.provider == "roundme" and id_:
+    elif embed.provider == "vimeo" and id_:
+        url = f"https://player.vimeo.com/video/{quote(id_)}?{play}"
+    elif embed.provider == "dailymotion" and id_:
+        url = f"https://www.dailymotion.com/embed/video/{quote(id_)}?{play}"
+    elif embed.provider == "roundme" and id_:
         return f"https://roundme.com/embed/{quote(id_)}"
-    return ""
+    else:
+        return ""
+    return url.rstrip("?&")
 
 
 def embed_label(embed: EmbedLike) -> str:

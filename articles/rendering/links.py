@@ -91,15 +91,6 @@ def hrefs(html_text: str) -> Iterable[str]:
         yield html.unescape(match.group(3))
 
 
-def numbers_in_html(html_text: str) -> set[int]:
-    numbers = set()
-    for href in hrefs(html_text):
-        target = original_target(href)
-        if target is not None and target[0] is not None:
-            numbers.add(target[0])
-    return numbers
-
-
 def resolve_links(
     html_text: str, local_url: Callable[[set[int]], Mapping[int, str]]
 ) -> str:
@@ -110,11 +101,13 @@ def resolve_links(
     """
     if "hkcnews.com" not in html_text.lower():
         return html_text
-    numbers = numbers_in_html(html_text)
+    # Each link's target, found once: for the query, then for the rewrite.
+    targets = {href: original_target(href) for href in hrefs(html_text)}
+    numbers = {t[0] for t in targets.values() if t is not None and t[0] is not None}
     here = local_url(numbers) if numbers else {}
 
     def rewrite(match: re.Match) -> str:
-        target = original_target(html.unescape(match.group(3)))
+        target = targets[html.unescape(match.group(3))]
         if target is None:
             return match.group(0)
         number, archived = target
