@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .models import Article, Byline, Category, is_web_url, public_authors, public_tags
+from .pagecache import depends_on
 from .rendering.embeds import embed_label
 
 # Characters XML 1.0 forbids; the archive's text has some, and one would make
@@ -102,7 +103,9 @@ class SiteAtomFeed(AtomMixin, ArticleFeed):
 
 class SectionFeed(ArticleFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Category, slug=slug)
+        section = get_object_or_404(Category, slug=slug)
+        depends_on(request, f"list:section:{section.pk}")
+        return section
 
     def title(self, obj):
         return xml_safe(f"眾新聞檔案：{obj.name}")
@@ -119,7 +122,9 @@ class SectionFeed(ArticleFeed):
 
 class TagFeed(SectionFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(public_tags(), slug=slug)
+        tag = get_object_or_404(public_tags(), slug=slug)
+        depends_on(request, f"list:tag:{tag.pk}")
+        return tag
 
     def title(self, obj):
         return xml_safe(f"眾新聞檔案：#{obj.name}")
@@ -130,7 +135,9 @@ class TagFeed(SectionFeed):
 
 class AuthorFeed(SectionFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(public_authors(), slug=slug)
+        author = get_object_or_404(public_authors(), slug=slug)
+        depends_on(request, f"list:author:{author.pk}")
+        return author
 
     def description(self, obj):
         return xml_safe(f"{obj.name}的最新文章")

@@ -1,17 +1,24 @@
 """Keep the search index and the page cache in step with edits.
 
-The importer writes in bulk (no signals): it indexes its own batches and bumps
-the cache generation once per run. These receivers cover every other write:
-the admin, the shell, other code.
+The importer writes in bulk (no signals): it indexes its own batches and makes
+every page stale once per run that changed something. These receivers cover
+every other write: the admin, the shell, other code. Each change moves only
+the names of what it touches (articles/pagecache/dependencies.py), after the
+commit, with what the article showed before the change as well as after.
 """
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 from django.dispatch import receiver
 from django.utils import timezone
 
 from . import search
-from .cache import bump_generation
 from .images import make_renditions
 from .models import (
     Article,
@@ -24,6 +31,8 @@ from .models import (
     Tag,
     TaggedArticle,
 )
+from .pagecache import SITE, article_names, bump, schedule_changed
+from .pagecache.dependencies import is_public_names
 from .rendering.links import linked_numbers
 
 
@@ -32,8 +41,38 @@ def _reindex_later(article_id):
         transaction.on_commit(lambda: search.reindex([article_id]))
 
 
+def _bump_later(article_id, before=frozenset(), extra=(), *, membership=False):
+    """After the commit: move what showed the article before and shows it now;
+    `extra` (a tag's or author's lists) only if it is public."""
+
+    def run():
+        after = article_names([article_id], membership=membership)
+        names = set(before) | after
+        if is_public_names(after) or is_public_names(set(before)):
+            names.update(extra)
+        bump(names)
+
+    transaction.on_commit(run)
+
+
+_MEMBERSHIP = ("status", "published_at")
+
+
+@receiver(pre_save, sender=Article)
+def article_saving(sender, instance, **kwargs):
+    instance._shown_before = frozenset()
+    instance._placed_before = None
+    if instance.pk is not None:
+        instance._placed_before = (
+            Article.objects.filter(pk=instance.pk).values_list(*_MEMBERSHIP).first()
+        )
+        instance._shown_before = frozenset(
+            article_names([instance.pk], membership=True)
+        )
+
+
 @receiver(post_save, sender=Article)
-def article_saved(sender, instance, raw=False, **kwargs):
+def article_saved(sender, instance, created=False, raw=False, **kwargs):
     if raw:
         # A raw save (a revision restored, a fixture loaded) skips save():
         # mark the edit and let the body be rendered again on its next read.
@@ -42,7 +81,15 @@ def article_saved(sender, instance, raw=False, **kwargs):
         )
     _reindex_later(instance.pk)
     _record_links(instance)
-    transaction.on_commit(bump_generation)
+    placed = tuple(getattr(instance, name) for name in _MEMBERSHIP)
+    # Entering, leaving or moving in time changes other articles' related
+    # lists; an edit of its words does not.
+    moved = getattr(instance, "_placed_before", None) != placed
+    before = getattr(instance, "_shown_before", frozenset())
+    if not moved:
+        before = {name for name in before if not name.startswith("related:")}
+    _bump_later(instance.pk, before, membership=moved)
+    transaction.on_commit(schedule_changed)
 
 
 def _record_links(article):
@@ -57,28 +104,70 @@ def _record_links(article):
     )
 
 
+@receiver(pre_delete, sender=Article)
+def article_deleting(sender, instance, **kwargs):
+    instance._shown_before = frozenset(article_names([instance.pk], membership=True))
+
+
 @receiver(post_delete, sender=Article)
 def article_deleted(sender, instance, **kwargs):
     search.remove_documents([instance.pk])
-    transaction.on_commit(bump_generation)
+    shown = getattr(instance, "_shown_before", frozenset())
+    transaction.on_commit(lambda: bump(shown))
+    transaction.on_commit(schedule_changed)
+
+
+@receiver(pre_save, sender=Byline)
+def byline_saving(sender, instance, **kwargs):
+    instance._author_before = (
+        Byline.objects.filter(pk=instance.pk)
+        .values_list("author_id", flat=True)
+        .first()
+        if instance.pk is not None
+        else None
+    )
 
 
 @receiver([post_save, post_delete], sender=Byline)
-@receiver([post_save, post_delete], sender=TaggedArticle)
-def link_changed(sender, instance, **kwargs):
-    article_id = getattr(instance, "article_id", None) or getattr(
-        instance, "content_object_id", None
+def byline_changed(sender, instance, **kwargs):
+    _reindex_later(instance.article_id)
+    authors = {instance.author_id, getattr(instance, "_author_before", None)}
+    _bump_later(
+        instance.article_id,
+        extra=[f"list:author:{pk}" for pk in authors if pk is not None],
     )
-    _reindex_later(article_id)
-    transaction.on_commit(bump_generation)
+
+
+def _tag_names(tag_ids):
+    return [name for pk in tag_ids for name in (f"list:tag:{pk}", f"related:{pk}")]
+
+
+@receiver([post_save, post_delete], sender=TaggedArticle)
+def tagging_changed(sender, instance, **kwargs):
+    _reindex_later(instance.content_object_id)
+    _bump_later(instance.content_object_id, extra=_tag_names([instance.tag_id]))
 
 
 @receiver(m2m_changed, sender=Article.tags.through)
-def tags_changed(sender, instance, action, pk_set=None, **kwargs):
-    if action.startswith("post_"):
+def tags_changed(sender, instance, action, pk_set=None, reverse=False, **kwargs):
+    if action == "pre_clear":
         if isinstance(instance, Article):
-            _reindex_later(instance.pk)
-        transaction.on_commit(bump_generation)
+            instance._tags_before = list(instance.tags.values_list("pk", flat=True))
+        return
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, Article):
+        tag_ids = (
+            pk_set if pk_set is not None else getattr(instance, "_tags_before", [])
+        )
+        _reindex_later(instance.pk)
+        _bump_later(instance.pk, extra=_tag_names(tag_ids))
+    else:  # a tag's articles changed (tag.article_set.add(...))
+        for article_id in pk_set or ():
+            _reindex_later(article_id)
+            _bump_later(article_id, extra=_tag_names([instance.pk]))
+        if pk_set is None:
+            transaction.on_commit(lambda: bump(_tag_names([instance.pk])))
 
 
 @receiver([post_save, post_delete], sender=Figure)
@@ -94,7 +183,7 @@ def figure_changed(sender, instance, raw=False, **kwargs):
             ]
             Figure.objects.filter(pk=instance.pk).update(renditions=renditions)
             instance.renditions = renditions
-    transaction.on_commit(bump_generation)
+    _bump_later(instance.article_id)
 
 
 @receiver([post_save, post_delete], sender=Embed)
@@ -102,14 +191,32 @@ def embed_changed(sender, instance, **kwargs):
     # The stored body HTML shows the embed: render it again on next read.
     Article.objects.filter(pk=instance.article_id).update(body_html="")
     _reindex_later(instance.article_id)  # its title and caption are indexed
-    transaction.on_commit(bump_generation)
+    _bump_later(instance.article_id)
 
 
-@receiver([post_save, post_delete], sender=Author)
-@receiver([post_save, post_delete], sender=Category)
-@receiver([post_save, post_delete], sender=Tag)
-def content_changed(sender, **kwargs):
-    transaction.on_commit(bump_generation)
+_OWN_PAGE = {Author: "author", Category: "section", Tag: "tag"}
+
+
+@receiver(post_save, sender=Author)
+@receiver(post_save, sender=Category)
+@receiver(post_save, sender=Tag)
+def name_saved(sender, instance, created=False, raw=False, **kwargs):
+    """A name's own page shows all of it; every page may show its name (on
+    cards, in the section navigation): a rename makes every page stale."""
+    names = {f"{_OWN_PAGE[sender]}:{instance.pk}"}
+    before = getattr(instance, "_named_before", None)
+    if sender is Category and created:
+        names.add(SITE)  # the navigation lists every section
+    if before is not None and before != (instance.name, instance.slug):
+        names.add(SITE)
+    transaction.on_commit(lambda: bump(names))
+
+
+@receiver(post_delete, sender=Author)
+@receiver(post_delete, sender=Category)
+@receiver(post_delete, sender=Tag)
+def name_deleted(sender, **kwargs):
+    transaction.on_commit(lambda: bump([SITE]))
 
 
 _ARTICLES_OF = {
@@ -124,10 +231,12 @@ REINDEX_BATCH = 500
 @receiver(pre_save, sender=Category)
 @receiver(pre_save, sender=Tag)
 def remember_name(sender, instance, raw=False, **kwargs):
-    if instance.pk is not None and not raw:
-        instance._indexed_name = (
-            sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    if instance.pk is not None:
+        instance._named_before = (
+            sender.objects.filter(pk=instance.pk).values_list("name", "slug").first()
         )
+        if not raw and instance._named_before:
+            instance._indexed_name = instance._named_before[0]
 
 
 @receiver(post_save, sender=Author)

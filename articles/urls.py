@@ -2,7 +2,8 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from . import feeds, views
-from .cache import cached_page
+from .pagecache import cached_page
+from .pagecache.dependencies import LIST_ALL
 from .sitemaps import SITEMAPS, news_sitemap
 
 app_name = "articles"
@@ -27,8 +28,12 @@ urlpatterns = [
         name="archive-month",
     ),
     path("search/", views.search_view, name="search"),
-    path("feed/", cached_page(feeds.ArticleFeed()), name="feed"),
-    path("feed/atom/", cached_page(feeds.SiteAtomFeed()), name="feed-atom"),
+    path("feed/", cached_page(feeds.ArticleFeed(), depends=[LIST_ALL]), name="feed"),
+    path(
+        "feed/atom/",
+        cached_page(feeds.SiteAtomFeed(), depends=[LIST_ALL]),
+        name="feed-atom",
+    ),
     path(
         "section/<str:slug>/feed/",
         cached_page(feeds.SectionFeed()),
@@ -55,14 +60,18 @@ urlpatterns = [
     ),
     path(
         "sitemap.xml",
-        cached_page(sitemap_views.index),
+        cached_page(sitemap_views.index, depends=[LIST_ALL]),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap-section"},
         name="sitemap",
     ),
-    path("sitemap-news.xml", cached_page(news_sitemap), name="sitemap-news"),
+    path(
+        "sitemap-news.xml",
+        cached_page(news_sitemap, depends=[LIST_ALL]),
+        name="sitemap-news",
+    ),
     path(
         "sitemap-<section>.xml",
-        cached_page(sitemap_views.sitemap, params=["p"]),
+        cached_page(sitemap_views.sitemap, params=["p"], depends=[LIST_ALL]),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

@@ -16,7 +16,6 @@ from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
 from . import search
-from .cache import cached_page
 from .editorial.permissions import readable_articles
 from .models import (
     Article,
@@ -27,6 +26,8 @@ from .models import (
     public_authors,
     public_tags,
 )
+from .pagecache import cached_page, depends_on
+from .pagecache.dependencies import LIST_ALL
 from .rendering.embeds import embed_label, player_url
 from .rendering.text import reader_text
 
@@ -43,7 +44,7 @@ class ArticleListView(ListView):
         return Article.objects.published().for_listing()
 
 
-home = cached_page(ArticleListView.as_view(), params=["page"])
+home = cached_page(ArticleListView.as_view(), params=["page"], depends=[LIST_ALL])
 
 
 @method_decorator(cached_page(params=["page"]), name="dispatch")
@@ -52,6 +53,8 @@ class SectionView(ArticleListView):
 
     def get_queryset(self):
         self.section = get_object_or_404(Category, slug=self.kwargs["slug"])
+        pk = self.section.pk
+        depends_on(self.request, f"list:section:{pk}", f"section:{pk}")
         return super().get_queryset().in_section(self.section)
 
     def get_context_data(self, **kwargs):
@@ -64,6 +67,7 @@ class TagView(ArticleListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(public_tags(), slug=self.kwargs["slug"])
+        depends_on(self.request, f"list:tag:{self.tag.pk}", f"tag:{self.tag.pk}")
         return super().get_queryset().tagged(self.tag)
 
     def get_context_data(self, **kwargs):
@@ -76,6 +80,8 @@ class AuthorView(ArticleListView):
 
     def get_queryset(self):
         self.author = get_object_or_404(public_authors(), slug=self.kwargs["slug"])
+        pk = self.author.pk
+        depends_on(self.request, f"list:author:{pk}", f"author:{pk}")
         return super().get_queryset().by_author(self.author)
 
     def get_context_data(self, **kwargs):
@@ -90,6 +96,10 @@ class MonthArchiveView(ArticleListView):
         year, month = self.kwargs["year"], self.kwargs.get("month")
         if not 1 <= year <= 9999 or (month is not None and not 1 <= month <= 12):
             raise Http404("No such month.")
+        depends_on(
+            self.request,
+            f"list:year:{year}" if month is None else f"list:month:{year}-{month:02}",
+        )
         start = timezone.make_aware(datetime(year, month or 1, 1))
         if month is None or month == 12:
             end = timezone.make_aware(datetime(year + 1, 1, 1)) if year < 9999 else None
@@ -106,7 +116,7 @@ class MonthArchiveView(ArticleListView):
         return context
 
 
-@cached_page
+@cached_page(depends=[LIST_ALL])
 def archive_index(request):
     """Years and months with their article counts."""
     rows = (
@@ -164,15 +174,33 @@ def article_detail(request, number, slug=None):
         article = get_object_or_404(articles, pk=alias.article_id if alias else None)
     if slug != article.url_slug or number != article.pk:
         return redirect(article, permanent=True)
+    related = _related(article)
+    body, linked = article.body_for_readers_with_links()
+    depends_on(
+        request,
+        *_names_of(article),
+        *(f"related:{tag.pk}" for tag in article.tags.all()),
+        *(f"article:{other.pk}" for other in related),
+        *(f"article:{number}" for number in linked),
+    )
     context = {
         "article": article,
-        "related": _related(article),
+        "body": body,
+        "related": related,
         "json_ld": _json_ld(request, article),
     }
     response = render(request, "articles/article_detail.html", context)
     # Kept with the cached page; ConditionalGetMiddleware answers 304 from it.
     response["Last-Modified"] = http_date(article.updated_at.timestamp())
     return response
+
+
+def _names_of(article):
+    """What the page is of: the article, by its number and its legacy id."""
+    names = [f"article:{article.pk}"]
+    if article.legacy_id and article.legacy_id != article.pk:
+        names.append(f"article:{article.legacy_id}")
+    return names
 
 
 def _bylines():
@@ -259,7 +287,7 @@ def _video_object(article, embed) -> dict | None:
     return video
 
 
-@cached_page(params=["q", "page"])
+@cached_page(params=["q", "page"], depends=[LIST_ALL])
 def search_view(request):
     """/search/?q=: Chinese-aware full-text search over published articles."""
     text = request.GET.get("q", "").strip()[:200]

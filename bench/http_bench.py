@@ -53,7 +53,7 @@ def queries_per_page(urls):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from articles.cache import _near
+    from articles.pagecache.middleware import near as _near
 
     def empty_page_cache():
         cache.clear()

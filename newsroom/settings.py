@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.ServiceUnavailableMiddleware",
     # Before sessions and routing: a cached page costs one cache round trip.
-    "articles.cache.PageCacheMiddleware",
+    "articles.pagecache.PageCacheMiddleware",
     # Inside the page cache: a cached page keeps the policy made with it.
     "newsroom.csp.PolicyMiddleware",
     "newsroom.middleware.RejectInvalidTextMiddleware",

@@ -36,11 +36,13 @@ def fresh_cache():
     """
     from django.test import override_settings
 
-    from articles.cache import _near
+    from articles.pagecache.dependencies import _schedule
+    from articles.pagecache.middleware import near as _near
 
     with override_settings(PAGE_CACHE_CHECK_SECONDS=0):
         cache.clear()
         _near.forget()
+        _schedule.next = None
         yield
         cache.clear()
         _near.forget()

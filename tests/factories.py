@@ -5,7 +5,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from articles import search
-from articles.models import Article, Author, Byline, Category
+from articles.models import Article, Author, Byline, Category, Tag
 
 FOOTER = (
     "\n\n---\n\n請加入成為眾新聞的月費訂戶，長期支持我們的工作。"
@@ -55,6 +55,10 @@ def make_author(name="林勵", **overrides) -> Author:
     return Author.objects.create(
         name=name, slug=overrides.pop("slug", name), **overrides
     )
+
+
+def make_tag(name="標籤") -> Tag:
+    return Tag.objects.get_or_create(name=name, defaults={"slug": name})[0]
 
 
 def make_section(name="眾聞") -> Category:

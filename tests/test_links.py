@@ -116,8 +116,6 @@ def test_resolving_a_long_hostile_body_is_fast():
 # --- against the database ---------------------------------------------------------
 
 
-
-
 def _import(archive):
     out = StringIO()
     call_command("import_seeds", str(archive), "--no-progress", stdout=out)

@@ -267,11 +267,22 @@ class Article(models.Model):
         the article's page here when readers can see it, else to the web
         archive's copy (articles/rendering/links.py). Done on each render, so a
         link follows the article it points to being imported or published."""
+        return self.body_for_readers_with_links()[0]
+
+    def body_for_readers_with_links(self) -> tuple[str, set[int]]:
+        """body_for_readers(), and the numbers of the articles it links to
+        (the page shows whether each of them is public)."""
         from articles.rendering.links import resolve_links
 
         from .links import local_article_urls
 
-        return resolve_links(self.rendered_body(), local_article_urls)
+        numbers: set[int] = set()
+
+        def local_urls(found):
+            numbers.update(found)
+            return local_article_urls(found)
+
+        return resolve_links(self.rendered_body(), local_urls), numbers
 
     def rendered_body(self) -> str:
         """The body as safe HTML, rendered once and then kept in body_html.

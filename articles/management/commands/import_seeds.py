@@ -13,7 +13,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
-from articles.cache import bump_generation
 from articles.importing.parse import (
     ParseError,
     find_article_files,
@@ -27,6 +26,7 @@ from articles.importing.persist import (
     import_sources,
     refresh_statistics,
 )
+from articles.pagecache import bump_all, schedule_changed
 
 
 class Command(BaseCommand):
@@ -118,9 +118,12 @@ class Command(BaseCommand):
             progress.close()
 
         if not options["dry_run"]:
-            bump_generation()
             counts = report.counts
             if counts[CREATED] or counts[UPDATED]:
+                # A bulk change: every page is made again (an unchanged
+                # re-import leaves the cache as it was).
+                bump_all()
+                schedule_changed()
                 try:
                     refresh_statistics()
                 except DatabaseError as exc:  # the import itself is committed

@@ -4,11 +4,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles import search
-from articles.cache import bump_generation
 from articles.importing.bylines import parse_byline_field
 from articles.importing.names import get_or_create_named
 from articles.importing.parse import normalize_name
 from articles.models import Article, Author, Byline
+from articles.pagecache import bump_all
 
 BATCH = 500
 
@@ -66,7 +66,7 @@ class Command(BaseCommand):
             except _DryRun:
                 pass
         if counts["changed"] and not options["dry_run"]:
-            bump_generation()
+            bump_all()
         verb = "would change" if options["dry_run"] else "changed"
         self.stdout.write(
             f"{verb} {counts['changed']}, unchanged {counts['unchanged']}, "

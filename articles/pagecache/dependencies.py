@@ -1,0 +1,181 @@
+"""The names pages depend on, and which of them each change moves.
+
+    article:<n>          an article's page, and every page linking to it
+                         (n: its number, and its legacy id if that differs)
+    list:all             the home page, the archive index, search, the site's
+                         feeds and sitemaps: anything any public article enters
+    list:section:<id>    a section's pages and feeds; so list:tag:<id>,
+    list:author:<id>     list:author:<id>, list:month:<yyyy-mm>, list:year:<yyyy>
+    related:<tag id>     article pages whose related list draws on that tag;
+                         moved only when the tag's public articles come, go or
+                         move in time, not when one of them is edited
+    section:<id>         a section's, tag's or author's own page (its description)
+    tag:<id>, author:<id>
+    site                 every page (names on cards and in the navigation, bulk
+                         changes such as an import)
+
+A change to a draft, an article in review or one scheduled for later moves
+only its own article:<n>, which no reader's page shows: no public page goes
+stale. A scheduled article going public moves what it enters at its time
+(`release_due`, checked by the middleware before any page is served), without
+a cron job.
+"""
+
+import logging
+import math
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.db.models import Min
+from django.utils import timezone
+
+from newsroom.middleware import CACHE_FAILURES
+
+from .versions import bump
+
+logger = logging.getLogger(__name__)
+
+LIST_ALL = "list:all"
+BATCH = 500
+
+
+def article_names(ids: Iterable[int], *, membership: bool = False) -> set[str]:
+    """What shows these articles as they are now: their pages, and for those
+    readers can see, the lists they are in. With `membership`, also the
+    related lists of their tags (they entered, left or moved in time)."""
+    from articles.models import Article, Byline, TaggedArticle
+
+    ids = [pk for pk in set(ids) if pk is not None]
+    names: set[str] = set()
+    now = timezone.now()
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        public = []
+        rows = Article.objects.filter(pk__in=chunk).values_list(
+            "pk", "legacy_id", "status", "published_at", "category_id"
+        )
+        for pk, legacy_id, status, published_at, category_id in rows:
+            names.add(f"article:{pk}")
+            if legacy_id:
+                names.add(f"article:{legacy_id}")
+            if status != Article.Status.PUBLISHED or not published_at:
+                continue
+            if published_at > now:
+                continue
+            public.append(pk)
+            local = timezone.localtime(published_at)
+            names |= {LIST_ALL, f"list:month:{local:%Y-%m}", f"list:year:{local.year}"}
+            if category_id:
+                names.add(f"list:section:{category_id}")
+        if not public:
+            continue
+        for tag_id in (
+            TaggedArticle.objects.filter(content_object_id__in=public)
+            .values_list("tag_id", flat=True)
+            .distinct()
+        ):
+            names.add(f"list:tag:{tag_id}")
+            if membership:
+                names.add(f"related:{tag_id}")
+        for author_id in (
+            Byline.objects.filter(article_id__in=public)
+            .values_list("author_id", flat=True)
+            .distinct()
+        ):
+            names.add(f"list:author:{author_id}")
+    return names
+
+
+def is_public_names(names: set[str]) -> bool:
+    """Whether article_names() found the article public."""
+    return LIST_ALL in names
+
+
+# --- scheduled publication ---------------------------------------------------
+
+NEXT_KEY = "newsroom:scheduled:next"  # epoch seconds of the next one, or inf
+DONE_KEY = "newsroom:scheduled:done"  # releases are bumped up to this time
+LOCK_KEY = "newsroom:scheduled:lock"
+
+
+class _Schedule:
+    """This process's copy of the next scheduled time, refreshed from the
+    shared cache every PAGE_CACHE_CHECK_SECONDS."""
+
+    next: float | None = None
+    read_at: float = -math.inf
+
+
+_schedule = _Schedule()
+
+
+def schedule_changed() -> None:
+    """An article's publication time or status changed: look the next
+    scheduled time up again."""
+    _schedule.next = None
+    try:
+        cache.delete(NEXT_KEY)
+    except CACHE_FAILURES as exc:
+        logger.warning("next scheduled time not reset: %s", exc)
+
+
+def _next_scheduled(now: float) -> float:
+    from articles.models import Article
+
+    when = Article.objects.filter(
+        status=Article.Status.PUBLISHED,
+        published_at__gt=datetime.fromtimestamp(now, UTC),
+    ).aggregate(next=Min("published_at"))["next"]
+    return when.timestamp() if when else math.inf
+
+
+def release_due() -> None:
+    """Move what scheduled articles enter once their time has come.
+
+    Costs nothing on most requests: a comparison with this process's copy of
+    the next scheduled time. Whoever first sees the time pass takes a short
+    lock and bumps the articles that went public since the last release.
+    """
+    now = timezone.now().timestamp()
+    monotonic = time.monotonic()
+    try:
+        if (
+            _schedule.next is None
+            or monotonic - _schedule.read_at >= settings.PAGE_CACHE_CHECK_SECONDS
+        ):
+            value = cache.get(NEXT_KEY)
+            if value is None:
+                value = _next_scheduled(now)
+                cache.set(NEXT_KEY, value, timeout=None)
+            _schedule.next, _schedule.read_at = value, monotonic
+        if now >= _schedule.next:
+            _release(now)
+    except (*CACHE_FAILURES, DatabaseError) as exc:
+        logger.warning("scheduled releases not checked: %s", exc)
+
+
+def _release(now: float) -> None:
+    from articles.models import Article
+
+    if not cache.add(LOCK_KEY, 1, timeout=30):
+        return  # another process is releasing them
+    try:
+        done = cache.get(DONE_KEY)
+        if done is None:  # pages live at most this long: nothing older shows
+            done = now - settings.PAGE_CACHE_SECONDS
+        released = Article.objects.filter(
+            status=Article.Status.PUBLISHED,
+            published_at__gt=datetime.fromtimestamp(done, UTC),
+            published_at__lte=datetime.fromtimestamp(now, UTC),
+        ).values_list("pk", flat=True)
+        bump(article_names(released, membership=True))
+        cache.set(DONE_KEY, now, timeout=None)
+        following = _next_scheduled(now)
+        cache.set(NEXT_KEY, following, timeout=None)
+        _schedule.next, _schedule.read_at = following, time.monotonic()
+    finally:
+        cache.delete(LOCK_KEY)
