@@ -13,7 +13,16 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run(url, duration, connections, *, paths_file=None, threads=2, timeout=10):
+def run(
+    url,
+    duration,
+    connections,
+    *,
+    paths_file=None,
+    threads=2,
+    timeout=10,
+    cache_stats=False,
+):
     """wrk for `duration` seconds with `connections` open connections.
 
     `url` is the page, or with `paths_file` (a file of URL paths, one a line)
@@ -23,9 +32,13 @@ def run(url, duration, connections, *, paths_file=None, threads=2, timeout=10):
     Returns a dict: requests, rps, p50/p90/p99/max (ms), non_2xx (responses
     with status 400 or above, as wrk counts them) and socket_errors (connect,
     read, write and timeout errors added up). Raises RuntimeError when wrk
-    fails.
+    fails. With `cache_stats`, also hits and misses (the X-Cache header).
     """
-    env = dict(os.environ, WRK_PATHS=str(paths_file or ""))
+    env = dict(
+        os.environ,
+        WRK_PATHS=str(paths_file or ""),
+        WRK_CACHE_STATS="1" if cache_stats else "0",
+    )
     result = subprocess.run(
         [
             "wrk",
@@ -58,4 +71,6 @@ def run(url, duration, connections, *, paths_file=None, threads=2, timeout=10):
         "socket_errors": sum(
             raw[kind] for kind in ("connect", "read", "write", "timeout")
         ),
+        "hits": raw["hits"],
+        "misses": raw["misses"],
     }

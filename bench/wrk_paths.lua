@@ -15,10 +15,27 @@ end
 
 local threads = 0
 local position = 1
+local thread_list = {}
+-- With WRK_CACHE_STATS set, responses are counted by their X-Cache header.
+local count_cache = os.getenv("WRK_CACHE_STATS") == "1"
+hits = 0
+misses = 0
 
 function setup(thread)
   thread:set("thread_number", threads)
   threads = threads + 1
+  thread_list[#thread_list + 1] = thread
+end
+
+if count_cache then
+  function response(status, headers, body)
+    local seen = headers["X-Cache"] or headers["x-cache"]
+    if seen == "hit" then
+      hits = hits + 1
+    elseif seen == "miss" then
+      misses = misses + 1
+    end
+  end
 end
 
 function init(args)
@@ -39,12 +56,18 @@ end
 
 function done(summary, latency, requests)
   local errors = summary.errors
+  local all_hits, all_misses = 0, 0
+  for _, thread in ipairs(thread_list) do
+    all_hits = all_hits + (thread:get("hits") or 0)
+    all_misses = all_misses + (thread:get("misses") or 0)
+  end
   io.write(string.format(
-    '{"requests": %.0f, "duration_us": %.0f, "bytes": %.0f, '
+    '{"hits": %.0f, "misses": %.0f, '
+      .. '"requests": %.0f, "duration_us": %.0f, "bytes": %.0f, '
       .. '"p50_us": %.0f, "p90_us": %.0f, "p99_us": %.0f, "max_us": %.0f, '
       .. '"status_errors": %.0f, "connect": %.0f, "read": %.0f, '
       .. '"write": %.0f, "timeout": %.0f}\n',
-    summary.requests, summary.duration, summary.bytes,
+    all_hits, all_misses, summary.requests, summary.duration, summary.bytes,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),
     latency.max, errors.status, errors.connect, errors.read, errors.write,
     errors.timeout

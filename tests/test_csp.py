@@ -2,6 +2,7 @@
 own blocks, each allowed by its hash."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,14 @@ def test_the_outage_page_has_a_policy_for_its_own_style(client, monkeypatch):
     response = client.get("/")
     assert response.status_code == 503
     assert_only_hashed_inline(response)
+
+
+def test_the_style_sheet_is_one_static_file_not_inlined_in_every_page(client):
+    from django.contrib.staticfiles import finders
+
+    article = make_article("樣式", slug="s")
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<link rel="stylesheet" href="/static/articles/site.css">' in html
+    assert "<style" not in html
+    css = Path(finders.find("articles/site.css")).read_text()
+    assert ".teaser" in css and "--accent" in css
