@@ -263,9 +263,12 @@ def reindex(article_ids: Iterable[int]) -> None:
 # --- searching -------------------------------------------------------------
 
 
-def search_ids(query: Query, *, limit: int = 1000) -> list[int]:
+def search_ids(
+    query: Query, *, limit: int = 1000, unpublished: bool = False
+) -> list[int]:
     """Ids of published articles matching every term, best first: at most
-    `limit` of them.
+    `limit` of them. With `unpublished` (the admin's search), drafts and
+    scheduled articles too (those without a date first).
 
     Headline matches come first. On PostgreSQL each group is newest first; on
     SQLite bm25 ranks within them (tags, bylines and dek above body) and newer
@@ -273,7 +276,7 @@ def search_ids(query: Query, *, limit: int = 1000) -> list[int]:
     """
     if not query:
         return []
-    return [row[0] for row in _run(query, limit)]
+    return [row[0] for row in _run(query, limit, unpublished=unpublished)]
 
 
 def explain(query: Query, limit: int = 1000) -> str:
@@ -281,9 +284,11 @@ def explain(query: Query, limit: int = 1000) -> str:
     return "\n".join(str(row[-1]) for row in _run(query, limit, prefix="EXPLAIN "))
 
 
-def _run(query: Query, limit: int, prefix: str = "") -> list[tuple]:
+def _run(
+    query: Query, limit: int, prefix: str = "", unpublished: bool = False
+) -> list[tuple]:
     if connection.vendor == "postgresql":
-        sql, params = _postgres_sql(query, limit)
+        sql, params = _postgres_sql(query, limit, unpublished)
         with transaction.atomic(), connection.cursor() as cursor:
             # The planner prices a GIN match far above its real cost (about
             # 1,000 times on this data) and does not price unpacking the
@@ -300,7 +305,7 @@ def _run(query: Query, limit: int, prefix: str = "") -> list[tuple]:
             )
             cursor.execute(prefix + sql, params)
             return cursor.fetchall()
-    sql, params = _sqlite_sql(query, limit)
+    sql, params = _sqlite_sql(query, limit, unpublished)
     with connection.cursor() as cursor:
         cursor.execute(f"{prefix}QUERY PLAN {sql}" if prefix else sql, params)
         return cursor.fetchall()
@@ -309,7 +314,7 @@ def _run(query: Query, limit: int, prefix: str = "") -> list[tuple]:
 _PUBLISHED = "a.status = 'published' AND a.published_at <= %(now)s"
 
 
-def _postgres_sql(query: Query, limit: int) -> tuple[str, list]:
+def _postgres_sql(query: Query, limit: int, unpublished=False) -> tuple[str, list]:
     from django.utils import timezone
 
     tsquery = " & ".join(
@@ -323,15 +328,18 @@ def _postgres_sql(query: Query, limit: int) -> tuple[str, list]:
     # match is scored, so a word found in most of the archive costs a sort
     # of ids and dates, not a rank each. The articles are joined only for
     # the chosen few, to recheck that they are still public.
+    # Drafts are indexed without a date: only the admin's search finds them.
+    dated = "" if unpublished else "AND published_at <= %(now)s"
+    public = "TRUE" if unpublished else _PUBLISHED
     sql = f"""
         WITH headline AS MATERIALIZED (
             SELECT article_id, published_at FROM {TABLE}
-            WHERE title @@ %(q)s::tsquery AND published_at <= %(now)s
+            WHERE title @@ %(q)s::tsquery {dated}
             ORDER BY published_at DESC, article_id DESC LIMIT %(limit)s
         ), elsewhere AS MATERIALIZED (
             SELECT article_id, published_at FROM {TABLE}
             WHERE (SELECT count(*) FROM headline) < %(limit)s
-              AND document @@ %(q)s::tsquery AND published_at <= %(now)s
+              AND document @@ %(q)s::tsquery {dated}
             ORDER BY published_at DESC, article_id DESC LIMIT 2 * %(limit)s
         ), found AS (
             SELECT 0 AS tier, * FROM headline
@@ -340,13 +348,13 @@ def _postgres_sql(query: Query, limit: int) -> tuple[str, list]:
         )
         SELECT f.article_id FROM found f
         JOIN articles_article a ON a.id = f.article_id
-        WHERE {_PUBLISHED}
+        WHERE {public}
         ORDER BY f.tier, f.published_at DESC, f.article_id DESC LIMIT %(limit)s
     """
     return sql, {"q": tsquery, "now": now, "limit": limit}
 
 
-def _sqlite_sql(query: Query, limit: int) -> tuple[str, list]:
+def _sqlite_sql(query: Query, limit: int, unpublished=False) -> tuple[str, list]:
     from django.utils import timezone
 
     def quote(term: str) -> str:
@@ -357,7 +365,7 @@ def _sqlite_sql(query: Query, limit: int) -> tuple[str, list]:
     )
     sql = (
         f"SELECT s.rowid FROM {TABLE} s JOIN articles_article a ON a.id = s.rowid "
-        f"WHERE {TABLE} MATCH %(match)s AND {_PUBLISHED} "
+        f"WHERE {TABLE} MATCH %(match)s AND {'TRUE' if unpublished else _PUBLISHED} "
         f"ORDER BY bm25({TABLE}, 20.0, 4.0, 1.0), a.published_at DESC, a.id DESC "
         "LIMIT %(limit)s"
     )

@@ -436,3 +436,48 @@ def test_a_body_over_the_cap_is_refused_with_its_length_and_nothing_saved(
     assert f"{MAX_BODY_CHARS + 1:,}" in response.content.decode()
     article.refresh_from_db()
     assert article.body == "短。"
+
+
+# --- the change list at archive scale -----------------------------------------
+
+LIST_URL = "/admin/articles/article/"
+
+
+def listed(client, query) -> set[str]:
+    response = client.get(LIST_URL, {"q": query})
+    assert response.status_code == 200
+    return {a.title for a in response.context["cl"].result_list}
+
+
+def test_the_change_list_finds_an_article_by_number_or_legacy_id(editor_client):
+    from articles.models import ArticleAlias
+
+    kept = make_article("舊編號文章", slug="k", legacy_id=39492)
+    moved = make_article("另一編號", slug="m", legacy_id=777)  # its pk differs
+    ArticleAlias.objects.create(legacy_id=45363, article=kept)
+    make_article("無關文章", slug="n")
+
+    for query in ("39492", "=39492", " = 39492 "):
+        assert listed(editor_client, query) == {"舊編號文章"}, query
+    assert listed(editor_client, "777") == {"另一編號"}
+    assert listed(editor_client, str(moved.pk)) == {"另一編號"}
+    assert listed(editor_client, "45363") == {"舊編號文章"}  # a duplicate's number
+    assert listed(editor_client, "9" * 40) == set()  # no overflow, no error
+
+
+def test_the_change_list_searches_through_the_index_drafts_included(
+    editor_client, django_assert_max_num_queries
+):
+    make_article("立法會選舉結果", slug="a")
+    make_article(
+        "草稿：立法會", slug="b", status=Article.Status.DRAFT, published_at=None
+    )
+    make_article("體育新聞", slug="c", body="足球比賽")
+    from articles import search
+
+    search.reindex(Article.objects.values_list("pk", flat=True))
+
+    assert listed(editor_client, "立法會") == {"立法會選舉結果", "草稿：立法會"}
+    assert listed(editor_client, "足球") == {"體育新聞"}  # the body, by the index
+    with django_assert_max_num_queries(30):
+        editor_client.get(LIST_URL, {"q": "立法會"})
