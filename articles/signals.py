@@ -31,6 +31,7 @@ from .models import (
     Tag,
     TaggedArticle,
 )
+from .models.articles import new_display_token
 from .pagecache import SITE, article_names, bump, schedule_changed
 from .pagecache.dependencies import is_public_names
 from .rendering.links import linked_numbers
@@ -77,7 +78,10 @@ def article_saved(sender, instance, created=False, raw=False, **kwargs):
         # A raw save (a revision restored, a fixture loaded) skips save():
         # mark the edit and let the body be rendered again on its next read.
         Article.objects.filter(pk=instance.pk).update(
-            body_html="", edited_at=timezone.now()
+            body_html="",
+            card_html="",
+            display_token=new_display_token(),
+            edited_at=timezone.now(),
         )
     _reindex_later(instance.pk)
     _record_links(instance)
@@ -130,6 +134,7 @@ def byline_saving(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=Byline)
 def byline_changed(sender, instance, **kwargs):
+    Article.objects.filter(pk=instance.article_id).forget_cards()
     _reindex_later(instance.article_id)
     authors = {instance.author_id, getattr(instance, "_author_before", None)}
     _bump_later(
@@ -172,8 +177,11 @@ def tags_changed(sender, instance, action, pk_set=None, reverse=False, **kwargs)
 
 @receiver([post_save, post_delete], sender=Figure)
 def figure_changed(sender, instance, raw=False, **kwargs):
-    # The stored body HTML shows the figure: render it again on next read.
-    Article.objects.filter(pk=instance.article_id).update(body_html="")
+    # The stored body HTML shows the figure, the card the first one: render
+    # them again on next read.
+    Article.objects.filter(pk=instance.article_id).update(
+        body_html="", card_html="", display_token=new_display_token()
+    )
     if kwargs.get("signal") is post_save and instance.image:
         made_for = instance.renditions[0]["source"] if instance.renditions else None
         if made_for != instance.image.name:
@@ -205,11 +213,28 @@ def name_saved(sender, instance, created=False, raw=False, **kwargs):
     cards, in the section navigation): a rename makes every page stale."""
     names = {f"{_OWN_PAGE[sender]}:{instance.pk}"}
     before = getattr(instance, "_named_before", None)
+    if (
+        sender is not Tag
+        and before is not None
+        and before
+        != (
+            instance.name,
+            instance.slug,
+        )
+    ):
+        # Cards show the section's and the authors' names and links.
+        _ARTICLES_OF[sender](instance.pk).forget_cards()
     if sender is Category and created:
         names.add(SITE)  # the navigation lists every section
     if before is not None and before != (instance.name, instance.slug):
         names.add(SITE)
     transaction.on_commit(lambda: bump(names))
+
+
+@receiver(pre_delete, sender=Category)
+def section_deleting(sender, instance, **kwargs):
+    # Its articles lose their section by a bulk update (SET_NULL), no signal.
+    Article.objects.filter(category_id=instance.pk).forget_cards()
 
 
 @receiver(post_delete, sender=Author)

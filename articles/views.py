@@ -28,6 +28,7 @@ from .models import (
 )
 from .pagecache import cached_page, depends_on
 from .pagecache.dependencies import LIST_ALL
+from .rendering.cards import CARD_COLUMNS, cards
 from .rendering.embeds import embed_label, player_url
 from .rendering.text import reader_text
 
@@ -41,7 +42,12 @@ class ArticleListView(ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        return Article.objects.published().values_list(*CARD_COLUMNS)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["cards"] = cards(context["page_obj"].object_list)
+        return context
 
 
 home = cached_page(ArticleListView.as_view(), params=["page"], depends=[LIST_ALL])

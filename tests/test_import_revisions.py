@@ -14,6 +14,7 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options
 
+from articles.editorial.history import DERIVED_FIELDS
 from articles.importing import revisions
 from articles.importing.parse import parse_article
 from articles.importing.persist import import_articles
@@ -272,6 +273,9 @@ def test_reversion_reads_back_every_stored_version(archive):
         assert str(obj.pk) == version.object_id
         row = model.objects.get(pk=obj.pk)
         for field in model._meta.concrete_fields:
+            if field.name in DERIVED_FIELDS:
+                assert field.attname not in version.field_dict, field
+                continue
             stored, actual = (
                 version.field_dict[field.attname],
                 getattr(row, field.attname),

@@ -224,6 +224,7 @@ def test_server_error_page_renders_without_context():
 def test_every_feed_is_valid_xml_even_with_forbidden_characters(client):
     article = rich_article(dek="摘要\x08")
     Article.objects.filter(pk=article.pk).update(title="標題\x0b有\x1f控制字元")
+    Article.objects.filter(pk=article.pk).forget_cards()
     author = Byline.objects.filter(article=article).first().author
     urls = ["/feed/", "/feed/atom/"]
     for kind, slug in [
@@ -314,6 +315,7 @@ def test_a_cached_page_answers_304_without_touching_the_database(
 def _change_title_quietly(article, title):
     """An edit that moves no cache generation: shows which page is cached."""
     Article.objects.filter(pk=article.pk).update(title=title, body_html="")
+    Article.objects.filter(pk=article.pk).forget_cards()
 
 
 def test_pages_served_lately_cost_no_cache_round_trip(client, settings, monkeypatch):
@@ -474,6 +476,7 @@ def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
             n, published_at=timezone.make_aware(timezone.datetime(2021, 3, 20)), **sizes
         )
         Article.objects.filter(pk=article.pk).update(body_html="<p>x</p>")
+        Article.objects.forget_cards()  # every card rendered again: the worst case
         target = article.get_absolute_url() if url == "ARTICLE" else url
         cache.clear()
         with CaptureQueriesContext(connection) as queries:
@@ -485,7 +488,10 @@ def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
     for n in range(1, 6):
         big = count(n, tags=8, figures=6, authors=4)
     assert big == small
-    assert big <= 8
+    # At most: the list (count, rows), the section navigation, the name looked
+    # up, the cards rendered (article, bylines, lead figures) and stored, the
+    # next scheduled time.
+    assert big <= 9
 
 
 def test_cached_pages_change_when_a_scheduled_article_goes_public(client, monkeypatch):

@@ -53,7 +53,18 @@ def only_of(article, revision) -> bool:
     return True
 
 
+# Columns made again from the rest (the rendered body, the card and its token):
+# never part of a revision, so restoring one renders them anew.
+DERIVED_FIELDS = ("body_html", "card_html", "display_token")
+
+
 class GuardedVersionAdmin(CompareVersionAdmin):
+    def reversion_register(self, model, **options):
+        derived = [f.name for f in model._meta.fields if f.name in DERIVED_FIELDS]
+        if derived:
+            options["exclude"] = (*options.get("exclude", ()), *derived)
+        super().reversion_register(model, **options)
+
     def _permitted_object(self, request, object_id, *, change):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:

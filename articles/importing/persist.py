@@ -33,6 +33,7 @@ from articles.models import (
     Figure,
     TaggedArticle,
 )
+from articles.models.articles import new_display_token
 
 from . import revisions
 from .duplicates import set_aside_duplicates, write_aliases
@@ -355,6 +356,8 @@ class _Importer:
                 dek=item.dek,
                 body=item.body,
                 body_html="",
+                card_html="",
+                display_token=new_display_token(),
                 category=categories.get(normalize_name(item.category))
                 if item.category
                 else None,
@@ -390,7 +393,8 @@ class _Importer:
             articles.append(article)
 
         update_fields = [
-            "title", "slug", "dek", "body", "body_html", "category", "status",
+            "title", "slug", "dek", "body", "body_html", "card_html", "display_token",
+            "category", "status",
             "published_at", "last_updated_at", "language", "byline", "dateline", "legacy_id",
             "original_url", "archive_url", "source_path", "source_checksum",
             "content_fingerprint",

@@ -1,5 +1,7 @@
 """Articles and their bylines."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -12,6 +14,10 @@ from .media import Figure
 from .names import Author, Category, Tag, TaggedArticle, _NameKeyTaggableManager
 
 
+def new_display_token() -> int:
+    return secrets.randbits(62)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(
@@ -19,15 +25,14 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """What a list shows: section, byline, tags and the lead figure, in
-        three queries whatever the page holds; never the body."""
+        """What a card shows: section, byline and the lead figure, in three
+        queries whatever the page holds; never the body."""
         return (
             self.select_related("category")
             .prefetch_related(
                 models.Prefetch(
                     "bylines", queryset=Byline.objects.select_related("author")
                 ),
-                "tags",
                 models.Prefetch(
                     "figures",
                     queryset=Figure.objects.filter(position=1),
@@ -36,6 +41,12 @@ class ArticleQuerySet(models.QuerySet):
             )
             .defer("body", "body_html")
         )
+
+    def forget_cards(self) -> int:
+        """Something these articles' cards show changed (a byline, the lead
+        figure, a section's or author's name): render them again when next
+        listed."""
+        return self.update(card_html="", display_token=new_display_token())
 
     def by_author(self, author):
         return self.filter(bylines__author=author)
@@ -69,6 +80,17 @@ class Article(models.Model):
     body = MarkdownxField(verbose_name=_("body"), blank=True)
     body_html = models.TextField(
         blank=True, editable=False, help_text="Rendered body; empty until rendered."
+    )
+    card_html = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The article's card in lists; empty until rendered (cards.py).",
+    )
+    display_token = models.BigIntegerField(
+        default=0,
+        editable=False,
+        help_text="New whenever anything the card shows changes: a card rendered "
+        "from older data is never stored.",
     )
     authors = models.ManyToManyField(
         Author,
@@ -221,6 +243,17 @@ class Article(models.Model):
         # Figures are saved after the article (admin inlines), so the HTML is
         # rendered on the next read rather than here; see rendered_body().
         self.body_html = ""
+        self.card_html = ""
+        self.display_token = new_display_token()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "edited_at",
+                "body_html",
+                "card_html",
+                "display_token",
+            }
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
