@@ -33,7 +33,7 @@ from .models import (
 )
 from .models.articles import new_display_token
 from .pagecache import SITE, article_names, bump, schedule_changed
-from .pagecache.dependencies import is_public_names
+from .pagecache.dependencies import LIST_ALL, is_public_names
 from .rendering.links import linked_numbers
 
 
@@ -278,5 +278,7 @@ def renamed(sender, instance, created=False, raw=False, **kwargs):
     def reindex_all():
         for start in range(0, len(ids), REINDEX_BATCH):
             search.reindex(ids[start : start + REINDEX_BATCH])
+        # Searches rendered while the index still held the old name.
+        bump([LIST_ALL])
 
     transaction.on_commit(reindex_all)

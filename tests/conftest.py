@@ -38,9 +38,10 @@ def fresh_cache():
 
     from articles.pagecache.dependencies import _schedule
     from articles.pagecache.middleware import near as _near
+    from tests.factories import empty_page_cache
 
     with override_settings(PAGE_CACHE_CHECK_SECONDS=0):
-        cache.clear()
+        empty_page_cache()
         _near.forget()
         _schedule.next = None
         yield

@@ -364,3 +364,168 @@ def test_pages_say_whether_they_came_from_the_cache(client, newsroom):
     assert client.get(url)["X-Cache"] == "miss"
     assert client.get(url)["X-Cache"] == "hit"
     assert "X-Cache" not in client.get("/robots.txt")  # never cached
+
+
+# --- holes a review found ---------------------------------------------------------
+
+
+def test_on_redis_versions_come_from_the_shared_counter(settings):
+    """Every server orders versions by one counter, not by its own clock."""
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        pytest.skip("REDIS_URL is not set")
+    assert v._shared_counter()
+    first = v.tick()
+    assert v.tick() == first + 1
+
+
+def test_a_schedule_committed_while_the_next_time_is_looked_up_is_not_lost(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from articles.pagecache import dependencies as deps
+
+    make_article("舊文", slug="old")
+    warm(client, "/")
+    soon = timezone.now() + timedelta(minutes=5)
+    real = deps._next_scheduled
+
+    def racing(after):
+        value = real(after)  # nothing scheduled yet...
+        with django_capture_on_commit_callbacks(execute=True):
+            make_article("排期文章", slug="s", published_at=soon)  # ...until now
+        return value
+
+    monkeypatch.setattr(deps, "_next_scheduled", racing)
+    cache.delete(deps.NEXT_KEY)
+    deps._schedule.next = None
+    release_due()
+    monkeypatch.setattr(deps, "_next_scheduled", real)
+
+    later = soon + timedelta(seconds=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    assert "排期文章" in client.get("/").content.decode()
+
+
+def test_a_search_rendered_before_a_renames_reindex_is_not_kept(
+    client, django_capture_on_commit_callbacks
+):
+    alice = make_author("陳記者", slug="chan")
+    make_article("甲文章", slug="a", authors=[alice])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        alice.name = "黃大文"
+        alice.save()
+    url = "/search/?q=黃大文"
+    callbacks[0]()  # the pages showing the name: made stale
+    client.get(url)  # searched before the index holds the new name
+    client.get(url)
+    for callback in callbacks[1:]:
+        callback()  # the index is rebuilt, and searches made stale again
+    assert "甲文章" in client.get(url).content.decode()
+
+
+def _import(path, capture):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with capture(execute=True):  # the batches' commits, as outside a test
+        call_command("import_seeds", str(path), "--no-progress", stdout=out)
+    return out.getvalue()
+
+
+def test_an_import_of_new_articles_makes_the_lists_stale(
+    client, archive, django_capture_on_commit_callbacks
+):
+    from tests.factories import write_article
+
+    make_article("舊文", slug="old")
+    warm(client, "/")
+    write_article(archive, name="a.md", legacy_id=111, title="匯入的新文章")
+    assert "created 1," in _import(archive, django_capture_on_commit_callbacks)
+    assert "匯入的新文章" in client.get("/").content.decode()
+    warm(client, "/")
+    assert "unchanged 1" in _import(archive, django_capture_on_commit_callbacks)
+    assert served_from_cache(client, "/")  # an unchanged re-import moves nothing
+
+
+def test_a_duplicate_capture_imported_reaches_pages_linking_to_its_number(
+    client, archive, django_capture_on_commit_callbacks
+):
+    from tests.factories import write_article
+
+    body = "同一篇報道被原網站以兩個編號發布，內容、標題與日期完全相同。"
+    write_article(archive, name="a.md", legacy_id=49861, body=body)
+    _import(archive, django_capture_on_commit_callbacks)
+    linking = make_article(
+        "連結文章", slug="l", body="見[舊文](https://www.hkcnews.com/article/49862/x)。"
+    )
+    url = linking.get_absolute_url()
+    warm(client, url)
+    assert "/article/49861/" not in client.get(url).content.decode()
+
+    write_article(archive, name="b.md", legacy_id=49862, body=body)
+    assert "duplicates 1," in _import(archive, django_capture_on_commit_callbacks)
+    assert "/article/49861/" in client.get(url).content.decode()
+
+    # And the article changing reaches pages linking to its duplicate's number.
+    target = Article.objects.get(pk=49861)
+    with django_capture_on_commit_callbacks(execute=True):
+        target.status = Article.Status.DRAFT
+        target.save()
+    assert "/article/49861/" not in client.get(url).content.decode()
+
+
+def test_an_entry_the_previous_release_stored_is_a_miss_not_an_error(
+    client, monkeypatch
+):
+    from django.core.cache import cache
+
+    from articles.pagecache.middleware import PAGE_PREFIX
+
+    make_article("舊文", slug="old")
+    get_many = cache.get_many
+
+    def unreadable(keys, *args, **kwargs):
+        if any(key.startswith(PAGE_PREFIX) for key in keys):  # pickled by old code
+            raise ModuleNotFoundError("No module named 'articles.cache'")
+        return get_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", unreadable)
+    assert client.get("/").status_code == 200
+
+
+def test_a_bump_the_cache_refused_is_retried_before_the_next_page(
+    client, newsroom, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import caches
+
+    url = newsroom["b"].get_absolute_url()
+    warm(client, url)
+    backend = caches["default"]
+
+    def down(*args, **kwargs):
+        raise OSError("timed out")
+
+    monkeypatch.setattr(backend, "set_many", down)
+    monkeypatch.setattr(backend, "delete_many", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        newsroom["b"].title = "乙文章（新）"
+        newsroom["b"].save()
+    monkeypatch.undo()  # the cache is back
+    assert "乙文章（新）" in client.get(url).content.decode()
+
+
+def test_adding_a_version_never_overwrites_a_bump_on_the_file_cache(
+    private_cache_dir,
+):
+    from django.core.cache import caches
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    if not isinstance(caches["default"], FileBasedCache):
+        pytest.skip("the file-based cache is not in use")
+    assert v._add(v.key("article:9"), 1)
+    v.bump(["article:9"])  # a change's version
+    assert not v._add(v.key("article:9"), 2)  # a render's add loses
+    assert v.current(["article:9"])["article:9"] > 2

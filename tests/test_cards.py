@@ -2,17 +2,16 @@
 renders it again, and a card made from data older than a change is not kept."""
 
 import pytest
-from django.core.cache import cache
 
 from articles.models import Article, Byline, Figure
 from articles.rendering.cards import CARD_COLUMNS, cards
-from tests.factories import make_article, make_author, make_section
+from tests.factories import empty_page_cache, make_article, make_author, make_section
 
 pytestmark = pytest.mark.django_db
 
 
 def home(client) -> str:
-    cache.clear()  # the page cache: only the stored cards are under test
+    empty_page_cache()  # the page cache: only the stored cards are under test
     response = client.get("/")
     assert response.status_code == 200
     return response.content.decode()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from redis.exceptions import OutOfMemoryError, ReadOnlyError
 
 from articles.pagecache import bump_all
+from articles.pagecache.middleware import PAGE_PREFIX
 from articles.pagecache.versions import SITE, key
 from tests.factories import make_article
 
@@ -27,7 +28,7 @@ def stored_pages(monkeypatch):
     original = cache.set
 
     def spy(key, value, *args, **kwargs):
-        if key.startswith("newsroom:page:"):
+        if key.startswith(PAGE_PREFIX):
             stored.append(key)
         return original(key, value, *args, **kwargs)
 

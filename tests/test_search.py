@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles import search
 from articles.models import Article
-from tests.factories import make_article, make_author
+from tests.factories import empty_page_cache, make_article, make_author
 
 # --- terms (no database) ----------------------------------------------------
 
@@ -218,7 +218,6 @@ def test_search_page_escapes_the_query(client):
 
 @pytestmark_db
 def test_search_page_queries_do_not_grow_with_results(client):
-    from django.core.cache import cache
     from django.test.utils import CaptureQueriesContext
 
     author = make_author()
@@ -231,7 +230,7 @@ def test_search_page_queries_do_not_grow_with_results(client):
                 authors=[author],
                 tags=["甲", "乙", "丙"],
             )
-        cache.clear()
+        empty_page_cache()
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/search/", {"q": word}).status_code == 200
         return len(queries)

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Byline, Figure
-from tests.factories import make_article, make_author, make_section
+from tests.factories import empty_page_cache, make_article, make_author, make_section
 
 pytestmark = pytest.mark.django_db
 
@@ -440,9 +440,8 @@ def test_body_is_rendered_once_and_stored(client, django_assert_num_queries):
 
     Article.objects.filter(pk=article.pk).update(body_html=stored + "<p>已儲存</p>")
     client.cookies.clear()
-    from django.core.cache import cache
 
-    cache.clear()
+    empty_page_cache()
     assert "已儲存" in page(client, article.get_absolute_url())
 
 
@@ -467,7 +466,6 @@ def test_body_is_rendered_once_and_stored(client, django_assert_num_queries):
     ],
 )
 def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
-    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -478,7 +476,7 @@ def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
         Article.objects.filter(pk=article.pk).update(body_html="<p>x</p>")
         Article.objects.forget_cards()  # every card rendered again: the worst case
         target = article.get_absolute_url() if url == "ARTICLE" else url
-        cache.clear()
+        empty_page_cache()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(target)
         assert response.status_code == 200, target

@@ -40,6 +40,7 @@ from .duplicates import set_aside_duplicates, write_aliases
 from .names import authors_for, categories_for, tags_for
 from .outcomes import (
     CREATED,
+    DUPLICATE,
     FAILED,
     SKIPPED,
     UNCHANGED,
@@ -264,6 +265,7 @@ class _Importer:
                 outcomes = self._write(items)
                 if self.dry_run:
                     raise _Rollback
+                _invalidate_on_commit(items, outcomes)
         except _Rollback:
             pass
         return outcomes
@@ -545,6 +547,22 @@ def refresh_statistics() -> None:
             cursor.execute(f"ANALYZE {', '.join(tables + [search.TABLE])}")
         elif connection.vendor == "sqlite":
             cursor.execute("PRAGMA optimize")
+
+
+def _invalidate_on_commit(items, outcomes) -> None:
+    """Once this batch commits, pages showing what it changed are stale: a
+    batch of new or changed articles is a bulk change (every page); one of
+    duplicate captures makes stale the pages linking to their numbers. Per
+    batch, so a run interrupted midway leaves no stale page behind."""
+    from articles.pagecache import bump, bump_all, schedule_changed
+
+    kinds = {outcome.outcome for outcome in outcomes}
+    if kinds & {CREATED, UPDATED}:
+        transaction.on_commit(bump_all)
+        transaction.on_commit(schedule_changed)
+    if DUPLICATE in kinds:
+        numbers = {item.legacy_id for item in items if item.legacy_id is not None}
+        transaction.on_commit(lambda: bump(f"article:{n}" for n in numbers))
 
 
 def _fields(parsed) -> dict:

@@ -23,6 +23,7 @@ a cron job.
 
 import logging
 import math
+import secrets
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -47,7 +48,7 @@ def article_names(ids: Iterable[int], *, membership: bool = False) -> set[str]:
     """What shows these articles as they are now: their pages, and for those
     readers can see, the lists they are in. With `membership`, also the
     related lists of their tags (they entered, left or moved in time)."""
-    from articles.models import Article, Byline, TaggedArticle
+    from articles.models import Article, ArticleAlias, Byline, TaggedArticle
 
     ids = [pk for pk in set(ids) if pk is not None]
     names: set[str] = set()
@@ -71,6 +72,12 @@ def article_names(ids: Iterable[int], *, membership: bool = False) -> set[str]:
             names |= {LIST_ALL, f"list:month:{local:%Y-%m}", f"list:year:{local.year}"}
             if category_id:
                 names.add(f"list:section:{category_id}")
+        # Duplicate captures folded into these articles: links to their numbers
+        # lead here too.
+        for alias_number in ArticleAlias.objects.filter(
+            article_id__in=chunk
+        ).values_list("legacy_id", flat=True):
+            names.add(f"article:{alias_number}")
         if not public:
             continue
         for tag_id in (
@@ -97,7 +104,9 @@ def is_public_names(names: set[str]) -> bool:
 
 # --- scheduled publication ---------------------------------------------------
 
-NEXT_KEY = "newsroom:scheduled:next"  # epoch seconds of the next one, or inf
+NEXT_KEY = "newsroom:scheduled:next"  # (generation, epoch seconds of the next, or inf)
+GEN_KEY = "newsroom:scheduled:generation"  # moved by every schedule change
+NEXT_TIMEOUT = 300  # a lost update heals within this
 DONE_KEY = "newsroom:scheduled:done"  # releases are bumped up to this time
 LOCK_KEY = "newsroom:scheduled:lock"
 
@@ -118,17 +127,18 @@ def schedule_changed() -> None:
     scheduled time up again."""
     _schedule.next = None
     try:
-        cache.delete(NEXT_KEY)
+        cache.set(GEN_KEY, secrets.token_hex(8), timeout=None)
     except CACHE_FAILURES as exc:
         logger.warning("next scheduled time not reset: %s", exc)
 
 
-def _next_scheduled(now: float) -> float:
+def _next_scheduled(after: float) -> float:
+    """When the first article published after `after` goes (or went) public."""
     from articles.models import Article
 
     when = Article.objects.filter(
         status=Article.Status.PUBLISHED,
-        published_at__gt=datetime.fromtimestamp(now, UTC),
+        published_at__gt=datetime.fromtimestamp(after, UTC),
     ).aggregate(next=Min("published_at"))["next"]
     return when.timestamp() if when else math.inf
 
@@ -147,10 +157,20 @@ def release_due() -> None:
             _schedule.next is None
             or monotonic - _schedule.read_at >= settings.PAGE_CACHE_CHECK_SECONDS
         ):
-            value = cache.get(NEXT_KEY)
-            if value is None:
-                value = _next_scheduled(now)
-                cache.set(NEXT_KEY, value, timeout=None)
+            found = cache.get_many([NEXT_KEY, GEN_KEY, DONE_KEY])
+            generation = found.get(GEN_KEY)
+            stored = found.get(NEXT_KEY)
+            if stored is not None and stored[0] == generation:
+                value = stored[1]
+            else:
+                # Stored with the generation read before the query: a change
+                # committed meanwhile moved it, and the value is looked up
+                # again. From the last release on, not from now: a time that
+                # passed while nobody knew of it is released at once.
+                done = found.get(DONE_KEY)
+                after = done if done is not None else now - settings.PAGE_CACHE_SECONDS
+                value = _next_scheduled(after)
+                cache.set(NEXT_KEY, (generation, value), timeout=NEXT_TIMEOUT)
             _schedule.next, _schedule.read_at = value, monotonic
         if now >= _schedule.next:
             _release(now)
@@ -174,8 +194,9 @@ def _release(now: float) -> None:
         ).values_list("pk", flat=True)
         bump(article_names(released, membership=True))
         cache.set(DONE_KEY, now, timeout=None)
+        generation = cache.get(GEN_KEY)
         following = _next_scheduled(now)
-        cache.set(NEXT_KEY, following, timeout=None)
+        cache.set(NEXT_KEY, (generation, following), timeout=NEXT_TIMEOUT)
         _schedule.next, _schedule.read_at = following, time.monotonic()
     finally:
         cache.delete(LOCK_KEY)

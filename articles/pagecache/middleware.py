@@ -20,6 +20,7 @@ fresh pages and never fill the cache.
 
 import hashlib
 import logging
+import pickle
 import threading
 import time
 from collections import OrderedDict
@@ -41,7 +42,11 @@ from .versions import ANY, CLOCK_KEY, SITE
 
 logger = logging.getLogger(__name__)
 
-PAGE_PREFIX = "newsroom:page:"
+# "page2": entries of the one-generation cache (another format) are never read.
+PAGE_PREFIX = "newsroom:page2:"
+# A stored entry that cannot be read back (written by another release of the
+# code): a miss, never an error.
+_UNREADABLE = (ImportError, AttributeError, TypeError, ValueError, pickle.PickleError)
 # On every page the cache may hold: "hit" or "miss" (as CDNs' X-Cache), for
 # operators and benchmarks.
 STATUS_HEADER = "X-Cache"
@@ -178,6 +183,7 @@ class PageCacheMiddleware:
             return self.get_response(request)
         from .dependencies import release_due
 
+        versions.retry_pending()  # bumps a failing cache refused
         release_due()  # scheduled articles whose time has come: before any hit
         key, storable = _page_key(request)
         entry, fresh = near.get(key)
@@ -187,7 +193,11 @@ class PageCacheMiddleware:
             if entry is not None and versions.current(entry.deps) == entry.deps:
                 near.checked(key)
                 return _conditional(request, entry.page.response())
-            found = cache.get_many([key, CLOCK_KEY])
+            try:
+                found = cache.get_many([key, CLOCK_KEY])
+            except _UNREADABLE as exc:
+                logger.warning("unreadable page cache entry, rendered: %s", exc)
+                found = {}
             stored = found.get(key)
             if stored is not None:
                 deps, expires, page = stored

@@ -17,10 +17,14 @@ which every process sharing that cache also shares.
 """
 
 import logging
+import os
+import tempfile
+import threading
 import time
 from collections.abc import Iterable
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
 
 from newsroom.middleware import CACHE_FAILURES
@@ -41,9 +45,8 @@ def key(name: str) -> str:
 
 
 def _shared_counter() -> bool:
-    return isinstance(cache, RedisCache) or isinstance(
-        getattr(cache, "_cache", None), RedisCache
-    )
+    # `cache` is a proxy: the backend itself is caches["default"].
+    return isinstance(caches["default"], RedisCache)
 
 
 def clock(read: int | None = None) -> int:
@@ -72,6 +75,13 @@ def tick() -> int:
         return cache.incr(CLOCK_KEY)
 
 
+# Names a bump could not move (the cache failed): moved again before this
+# process serves its next page (retry_pending), so a cache that comes back
+# never serves what they made stale.
+_pending: set[str] = set()
+_pending_lock = threading.Lock()
+
+
 def bump(names: Iterable[str]) -> None:
     """Make stale every cached page that depends on any of these names, in
     every process and server that shares the cache."""
@@ -89,13 +99,24 @@ def bump(names: Iterable[str]) -> None:
     except CACHE_FAILURES as exc:
         failure = exc
     # A full cache refuses the write but still deletes: a page whose
-    # dependency has no version is never served (a cache that is down holds
-    # no pages to serve).
+    # dependency has no version is never served.
     try:
         cache.delete_many([key(name) for name in names])
         logger.warning("versions not moved (%s); removed instead", failure)
     except CACHE_FAILURES as exc:
-        logger.error("cache unavailable, versions not moved: %s", exc)
+        logger.error("cache unavailable, versions not moved (will retry): %s", exc)
+        with _pending_lock:
+            _pending.update(names)
+
+
+def retry_pending() -> None:
+    """Move the versions an earlier bump could not (cheap when there are none)."""
+    if not _pending:
+        return
+    with _pending_lock:
+        names = sorted(_pending)
+        _pending.clear()
+    bump(names)  # failing again puts them back
 
 
 def bump_all() -> None:
@@ -110,6 +131,31 @@ def current(names: Iterable[str]) -> dict[str, int]:
     return {name: found[key(name)] for name in names if key(name) in found}
 
 
+def _add(name_key: str, value) -> bool:
+    """cache.add, atomic on every backend the page cache runs on.
+
+    Django's file-based cache adds by checking, then writing: a bump landing
+    in between would be overwritten by the older version. Here the file is
+    written aside and linked into place, which fails if it exists (POSIX
+    link(2) is atomic). Redis (SET NX) and local memory (a lock) are atomic.
+    """
+    backend = caches["default"]
+    if not isinstance(backend, FileBasedCache):
+        return cache.add(name_key, value, timeout=None)
+    backend._createdir()
+    final = backend._key_to_file(name_key)
+    handle, aside = tempfile.mkstemp(dir=backend._dir)
+    try:
+        with open(handle, "wb") as file:
+            backend._write_content(file, None, value)
+        os.link(aside, final)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        os.remove(aside)
+
+
 def settle(names: Iterable[str], started: int | None) -> dict[str, int] | None:
     """The versions a page rendered since `started` may be stored with, or
     None when one of them moved during the render (or cannot be known)."""
@@ -121,7 +167,7 @@ def settle(names: Iterable[str], started: int | None) -> dict[str, int] | None:
         # Never given a version (or evicted): this one is ours, taken after
         # the render, and any change made after it moves it again.
         version = tick()
-        if not cache.add(key(name), version, timeout=None):
+        if not _add(key(name), version):
             version = cache.get(key(name))  # another render's, or a change's
             if version is None or version > started:
                 return None

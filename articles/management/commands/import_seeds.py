@@ -119,9 +119,11 @@ class Command(BaseCommand):
 
         if not options["dry_run"]:
             counts = report.counts
+            # Each batch made the pages it changed stale as it committed
+            # (persist.py, so an interrupted run leaves none stale); once more
+            # at the end, for a run inside a caller's transaction. An unchanged
+            # re-import leaves the cache as it was.
             if counts[CREATED] or counts[UPDATED]:
-                # A bulk change: every page is made again (an unchanged
-                # re-import leaves the cache as it was).
                 bump_all()
                 schedule_changed()
                 try:
