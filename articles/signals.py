@@ -33,7 +33,7 @@ from .models import (
 )
 from .models.articles import new_display_token
 from .pagecache import SITE, article_names, bump, schedule_changed
-from .pagecache.dependencies import LIST_ALL, is_public_names
+from .pagecache.dependencies import LIST_ALL, is_public_names, refresh_neighbours
 from .rendering.links import linked_numbers
 
 
@@ -42,15 +42,17 @@ def _reindex_later(article_id):
         transaction.on_commit(lambda: search.reindex([article_id]))
 
 
-def _bump_later(article_id, before=frozenset(), extra=(), *, membership=False):
+def _bump_later(article_id, before=frozenset(), extra=(), *, moved=False):
     """After the commit: move what showed the article before and shows it now;
     `extra` (a tag's or author's lists) only if it is public."""
 
     def run():
-        after = article_names([article_id], membership=membership)
+        after = article_names([article_id])
         names = set(before) | after
         if is_public_names(after) or is_public_names(set(before)):
             names.update(extra)
+            if moved:  # it came, went or moved in time: related lists change
+                names |= refresh_neighbours([article_id])
         bump(names)
 
     transaction.on_commit(run)
@@ -67,9 +69,7 @@ def article_saving(sender, instance, **kwargs):
         instance._placed_before = (
             Article.objects.filter(pk=instance.pk).values_list(*_MEMBERSHIP).first()
         )
-        instance._shown_before = frozenset(
-            article_names([instance.pk], membership=True)
-        )
+        instance._shown_before = frozenset(article_names([instance.pk]))
 
 
 @receiver(post_save, sender=Article)
@@ -80,6 +80,7 @@ def article_saved(sender, instance, created=False, raw=False, **kwargs):
         Article.objects.filter(pk=instance.pk).update(
             body_html="",
             card_html="",
+            page_parts=None,
             display_token=new_display_token(),
             edited_at=timezone.now(),
         )
@@ -90,9 +91,7 @@ def article_saved(sender, instance, created=False, raw=False, **kwargs):
     # lists; an edit of its words does not.
     moved = getattr(instance, "_placed_before", None) != placed
     before = getattr(instance, "_shown_before", frozenset())
-    if not moved:
-        before = {name for name in before if not name.startswith("related:")}
-    _bump_later(instance.pk, before, membership=moved)
+    _bump_later(instance.pk, before, moved=moved)
     transaction.on_commit(schedule_changed)
 
 
@@ -110,7 +109,10 @@ def _record_links(article):
 
 @receiver(pre_delete, sender=Article)
 def article_deleting(sender, instance, **kwargs):
-    instance._shown_before = frozenset(article_names([instance.pk], membership=True))
+    shown = article_names([instance.pk])
+    if is_public_names(shown):  # its neighbours' related lists lose it
+        shown |= refresh_neighbours([instance.pk])
+    instance._shown_before = frozenset(shown)
 
 
 @receiver(post_delete, sender=Article)
@@ -134,7 +136,7 @@ def byline_saving(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=Byline)
 def byline_changed(sender, instance, **kwargs):
-    Article.objects.filter(pk=instance.article_id).forget_cards()
+    Article.objects.filter(pk=instance.article_id).forget_display()
     _reindex_later(instance.article_id)
     authors = {instance.author_id, getattr(instance, "_author_before", None)}
     _bump_later(
@@ -144,13 +146,16 @@ def byline_changed(sender, instance, **kwargs):
 
 
 def _tag_names(tag_ids):
-    return [name for pk in tag_ids for name in (f"list:tag:{pk}", f"related:{pk}")]
+    return [f"list:tag:{pk}" for pk in tag_ids]
 
 
 @receiver([post_save, post_delete], sender=TaggedArticle)
 def tagging_changed(sender, instance, **kwargs):
+    Article.objects.filter(pk=instance.content_object_id).forget_display()
     _reindex_later(instance.content_object_id)
-    _bump_later(instance.content_object_id, extra=_tag_names([instance.tag_id]))
+    _bump_later(
+        instance.content_object_id, extra=_tag_names([instance.tag_id]), moved=True
+    )
 
 
 @receiver(m2m_changed, sender=Article.tags.through)
@@ -165,12 +170,14 @@ def tags_changed(sender, instance, action, pk_set=None, reverse=False, **kwargs)
         tag_ids = (
             pk_set if pk_set is not None else getattr(instance, "_tags_before", [])
         )
+        Article.objects.filter(pk=instance.pk).forget_display()
         _reindex_later(instance.pk)
-        _bump_later(instance.pk, extra=_tag_names(tag_ids))
+        _bump_later(instance.pk, extra=_tag_names(tag_ids), moved=True)
     else:  # a tag's articles changed (tag.article_set.add(...))
+        Article.objects.filter(pk__in=pk_set or ()).forget_display()
         for article_id in pk_set or ():
             _reindex_later(article_id)
-            _bump_later(article_id, extra=_tag_names([instance.pk]))
+            _bump_later(article_id, extra=_tag_names([instance.pk]), moved=True)
         if pk_set is None:
             transaction.on_commit(lambda: bump(_tag_names([instance.pk])))
 
@@ -180,7 +187,7 @@ def figure_changed(sender, instance, raw=False, **kwargs):
     # The stored body HTML shows the figure, the card the first one: render
     # them again on next read.
     Article.objects.filter(pk=instance.article_id).update(
-        body_html="", card_html="", display_token=new_display_token()
+        body_html="", card_html="", page_parts=None, display_token=new_display_token()
     )
     if kwargs.get("signal") is post_save and instance.image:
         made_for = instance.renditions[0]["source"] if instance.renditions else None
@@ -196,8 +203,10 @@ def figure_changed(sender, instance, raw=False, **kwargs):
 
 @receiver([post_save, post_delete], sender=Embed)
 def embed_changed(sender, instance, **kwargs):
-    # The stored body HTML shows the embed: render it again on next read.
-    Article.objects.filter(pk=instance.article_id).update(body_html="")
+    # The stored body HTML shows the embed, the page's JSON-LD its video.
+    Article.objects.filter(pk=instance.article_id).update(
+        body_html="", page_parts=None, display_token=new_display_token()
+    )
     _reindex_later(instance.article_id)  # its title and caption are indexed
     _bump_later(instance.article_id)
 
@@ -213,20 +222,13 @@ def name_saved(sender, instance, created=False, raw=False, **kwargs):
     cards, in the section navigation): a rename makes every page stale."""
     names = {f"{_OWN_PAGE[sender]}:{instance.pk}"}
     before = getattr(instance, "_named_before", None)
-    if (
-        sender is not Tag
-        and before is not None
-        and before
-        != (
-            instance.name,
-            instance.slug,
-        )
-    ):
-        # Cards show the section's and the authors' names and links.
-        _ARTICLES_OF[sender](instance.pk).forget_cards()
+    renamed = before is not None and before != (instance.name, instance.slug)
+    if renamed:
+        # Cards and pages show the names and links of sections, authors, tags.
+        _ARTICLES_OF[sender](instance.pk).forget_display()
     if sender is Category and created:
         names.add(SITE)  # the navigation lists every section
-    if before is not None and before != (instance.name, instance.slug):
+    if renamed:
         names.add(SITE)
     transaction.on_commit(lambda: bump(names))
 
@@ -234,7 +236,7 @@ def name_saved(sender, instance, created=False, raw=False, **kwargs):
 @receiver(pre_delete, sender=Category)
 def section_deleting(sender, instance, **kwargs):
     # Its articles lose their section by a bulk update (SET_NULL), no signal.
-    Article.objects.filter(category_id=instance.pk).forget_cards()
+    Article.objects.filter(category_id=instance.pk).forget_display()
 
 
 @receiver(post_delete, sender=Author)

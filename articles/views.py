@@ -1,19 +1,17 @@
 """Public pages. Views pick a queryset and a template; they never parse,
 render Markdown or write (but for storing a body's HTML on its first read)."""
 
-import json
 import time
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import http_date
-from django.utils.safestring import mark_safe
 from django.views.generic import ListView
 
 from . import search
@@ -21,19 +19,24 @@ from .editorial.permissions import readable_articles
 from .models import (
     Article,
     ArticleAlias,
-    Byline,
     Category,
-    is_web_url,
     public_authors,
     public_tags,
 )
 from .pagecache import cached_page, depends_on
 from .pagecache.dependencies import LIST_ALL
+from .rendering import page
 from .rendering.cards import CARD_COLUMNS, cards
-from .rendering.embeds import embed_label, player_url
 from .rendering.text import reader_text
 
 PAGE_SIZE = 20
+# What an article page reads of its row; the rest comes from its stored parts.
+# (The body is read only when its HTML must be made again.)
+PAGE_COLUMNS = (
+    "pk", "title", "slug", "dek", "language", "status", "published_at",
+    "last_updated_at", "legacy_id", "original_url", "archive_url", "body_html",
+    "page_parts", "display_token",
+)  # fmt: skip
 
 
 class ArticleListView(ListView):
@@ -166,11 +169,8 @@ def article_detail(request, number, slug=None):
     articles are 404 to readers, and previews for those who may work on them
     (articles/editorial/permissions.py).
     """
-    articles = readable_articles(
-        request.user,
-        Article.objects.select_related("category").prefetch_related(
-            "tags", "figures", "embeds", _bylines()
-        ),
+    articles = readable_articles(request.user, Article.objects.all()).only(
+        *PAGE_COLUMNS
     )
     article = articles.filter(pk=number).first()
     if article is None:
@@ -181,20 +181,21 @@ def article_detail(request, number, slug=None):
         article = get_object_or_404(articles, pk=alias.article_id if alias else None)
     if slug != article.url_slug or number != article.pk:
         return redirect(article, permanent=True)
-    related = _related(article)
+    parts = page.parts_for(article)
+    related = page.related_articles(parts["related"])
     body, linked = article.body_for_readers_with_links()
     depends_on(
         request,
         *_names_of(article),
-        *(f"related:{tag.pk}" for tag in article.tags.all()),
         *(f"article:{other.pk}" for other in related),
         *(f"article:{number}" for number in linked),
     )
     context = {
         "article": article,
+        "parts": parts,
         "body": body,
         "related": related,
-        "json_ld": _json_ld(request, article),
+        "json_ld": page.json_ld(request, parts["ld"]),
     }
     response = render(request, "articles/article_detail.html", context)
     # When this copy was made, not the row's updated_at: the page also shows
@@ -210,90 +211,6 @@ def _names_of(article):
     if article.legacy_id and article.legacy_id != article.pk:
         names.append(f"article:{article.legacy_id}")
     return names
-
-
-def _bylines():
-    return Prefetch("bylines", queryset=Byline.objects.select_related("author"))
-
-
-def _related(article, count=5):
-    """Published articles sharing the most tags with this one: one query."""
-    tag_ids = [tag.pk for tag in article.tags.all()]
-    if not tag_ids:
-        return []
-    return list(
-        Article.objects.published()
-        .filter(tags__in=tag_ids)
-        .exclude(pk=article.pk)
-        .annotate(shared=Count("tags"))
-        .order_by("-shared", "-published_at")
-        .only("pk", "title", "slug", "published_at")[:count]
-    )
-
-
-_JSON_LD_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-
-
-def _json_ld(request, article):
-    """The NewsArticle JSON-LD block, safe inside a <script> element."""
-    data = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "headline": article.title,
-        "description": article.dek,
-        "inLanguage": article.language,
-        "mainEntityOfPage": request.build_absolute_uri(article.get_absolute_url()),
-        "author": [
-            {
-                "@type": "Person",
-                "name": byline.author.name,
-                "url": request.build_absolute_uri(byline.author.get_absolute_url()),
-            }
-            for byline in article.bylines.all()
-        ],
-        "publisher": {"@type": "Organization", "name": "眾新聞 Citizen News"},
-    }
-    if article.published_at:
-        data["datePublished"] = article.published_at.isoformat()
-    if article.last_updated_at:
-        data["dateModified"] = article.last_updated_at.isoformat()
-    if article.category_id:
-        data["articleSection"] = article.category.name
-    if article.tags.all():
-        data["keywords"] = [tag.name for tag in article.tags.all()]
-    images = [f.url for f in article.figures.all() if f.url]
-    if images:
-        data["image"] = images[:5]
-    videos = [_video_object(article, embed) for embed in article.embeds.all()]
-    if any(videos):
-        data["video"] = [video for video in videos if video]
-    text = json.dumps(data, ensure_ascii=False).translate(_JSON_LD_ESCAPES)
-    return mark_safe(text)  # <, > and & are escaped: it cannot close the script
-
-
-def _video_object(article, embed) -> dict | None:
-    """schema.org VideoObject of an embed hosted by a video site, else None."""
-    if not embed.is_video or not is_web_url(embed.url):
-        return None
-    video = {
-        "@type": "VideoObject",
-        "name": embed.title
-        or embed.caption[:110]
-        or f"{article.title}（{embed_label(embed)}）",
-        "url": embed.url,
-    }
-    player = player_url(embed, autoplay=False)
-    if player:
-        video["embedUrl"] = player
-    if embed.caption:
-        video["description"] = embed.caption
-    if article.published_at:
-        video["uploadDate"] = article.published_at.isoformat()
-    if embed.provider == "youtube" and embed.provider_id:
-        video["thumbnailUrl"] = (
-            f"https://i.ytimg.com/vi/{embed.provider_id}/hqdefault.jpg"
-        )
-    return video
 
 
 @cached_page(params=["q", "page"], depends=[LIST_ALL])

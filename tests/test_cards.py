@@ -77,7 +77,101 @@ def test_a_renamed_author_or_section_renders_their_cards_again(
 def test_a_card_made_from_data_older_than_a_change_is_not_stored(article):
     (row,) = Article.objects.filter(pk=article.pk).values_list(*CARD_COLUMNS)
     # A byline changes after the list read the row, before the card is made.
-    Article.objects.filter(pk=article.pk).forget_cards()
+    Article.objects.filter(pk=article.pk).forget_display()
     (card,) = cards([row])
     assert "卡片文章" in card  # this page still gets a card
     assert stored(article) == ""  # but it is not kept: the next list makes it anew
+
+
+# --- the article page's stored parts ------------------------------------------
+
+
+def article_page(client, article) -> str:
+    empty_page_cache()
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def stored_parts(article):
+    return Article.objects.values_list("page_parts", flat=True).get(pk=article.pk)
+
+
+def test_page_parts_are_made_once_then_read_with_the_row(client, article):
+    assert stored_parts(article) is None
+    article_page(client, article)
+    parts = stored_parts(article)
+    assert "陳記者" in parts["meta"] and parts["ld"]["headline"] == "卡片文章"
+    Article.objects.filter(pk=article.pk).update(
+        page_parts={**parts, "meta": "<p>已儲存的部分</p>"}
+    )
+    assert "已儲存的部分" in article_page(client, article)
+
+
+def test_a_tag_added_renamed_or_removed_reaches_the_page(client, article):
+    from tests.factories import make_tag
+
+    article_page(client, article)
+    tag = make_tag("新標籤")
+    article.tags.add(tag)
+    assert "#新標籤" in article_page(client, article)
+    tag.name = "改名標籤"
+    tag.save()
+    assert "#改名標籤" in article_page(client, article)
+    article.tags.remove(tag)
+    assert "#改名標籤" not in article_page(client, article)
+
+
+def test_an_embed_added_reaches_the_json_ld(client, article):
+    from articles.models import Embed
+
+    article_page(client, article)
+    Embed.objects.create(
+        article=article, position=1, provider="youtube", provider_id="abc123",
+        url="https://www.youtube.com/watch?v=abc123",
+    )  # fmt: skip
+    assert "VideoObject" in article_page(client, article)
+
+
+def test_related_articles_are_read_fresh_and_new_ones_join(
+    client, article, django_capture_on_commit_callbacks
+):
+    from tests.factories import make_tag
+
+    shared = make_tag("共同")
+    article.tags.add(shared)
+    other = make_article("相關甲", slug="r1", tags=[shared])
+    assert "相關甲" in article_page(client, article)
+    other.title = "相關甲（改）"
+    other.save()
+    assert "相關甲（改）" in article_page(client, article)  # titles read fresh
+    other.status = Article.Status.DRAFT
+    other.save()
+    assert "相關甲" not in article_page(client, article)  # unpublished: gone
+    newer = make_article(
+        "新發佈的相關", slug="r2", tags=[shared], status=Article.Status.DRAFT,
+        published_at=None,
+    )  # fmt: skip
+    article_page(client, article)
+    with django_capture_on_commit_callbacks(execute=True):
+        newer.status = Article.Status.PUBLISHED
+        newer.published_at = article.published_at
+        newer.save()  # published: it joins its neighbours' related lists
+    assert "新發佈的相關" in article_page(client, article)
+
+
+def test_parts_made_from_data_older_than_a_change_are_not_stored(
+    article, monkeypatch
+):
+    from articles.rendering import page
+
+    make = page.make_parts
+
+    def changed_meanwhile(full):
+        Article.objects.filter(pk=article.pk).forget_display()  # a byline changes
+        return make(full)
+
+    monkeypatch.setattr(page, "make_parts", changed_meanwhile)
+    parts = page.parts_for(Article.objects.get(pk=article.pk))
+    assert parts["ld"]["headline"] == "卡片文章"  # this page still gets its parts
+    assert stored_parts(article) is None  # but they are not kept

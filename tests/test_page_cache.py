@@ -122,7 +122,7 @@ def test_a_change_when_the_cache_refuses_writes_still_makes_pages_stale(
     article = make_article("第一版", slug="a")
     assert "第一版" in client.get("/").content.decode()
     type(article).objects.filter(pk=article.pk).update(title="第二版")
-    type(article).objects.filter(pk=article.pk).forget_cards()
+    type(article).objects.filter(pk=article.pk).forget_display()
 
     def refuse(*args, **kwargs):
         raise OutOfMemoryError("OOM command not allowed")
@@ -164,7 +164,7 @@ def test_a_change_made_in_another_process_reaches_this_one(
     article = make_article("第一版", slug="a")
     assert "第一版" in client.get("/").content.decode()
     type(article).objects.filter(pk=article.pk).update(title="第二版")
-    type(article).objects.filter(pk=article.pk).forget_cards()
+    type(article).objects.filter(pk=article.pk).forget_display()
 
     env = dict(os.environ, DEBUG="1", CACHE_DIR=private_cache_dir)
     env.pop("REDIS_URL", None)

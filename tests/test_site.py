@@ -224,7 +224,7 @@ def test_server_error_page_renders_without_context():
 def test_every_feed_is_valid_xml_even_with_forbidden_characters(client):
     article = rich_article(dek="摘要\x08")
     Article.objects.filter(pk=article.pk).update(title="標題\x0b有\x1f控制字元")
-    Article.objects.filter(pk=article.pk).forget_cards()
+    Article.objects.filter(pk=article.pk).forget_display()
     author = Byline.objects.filter(article=article).first().author
     urls = ["/feed/", "/feed/atom/"]
     for kind, slug in [
@@ -315,7 +315,7 @@ def test_a_cached_page_answers_304_without_touching_the_database(
 def _change_title_quietly(article, title):
     """An edit that moves no cache generation: shows which page is cached."""
     Article.objects.filter(pk=article.pk).update(title=title, body_html="")
-    Article.objects.filter(pk=article.pk).forget_cards()
+    Article.objects.filter(pk=article.pk).forget_display()
 
 
 def test_pages_served_lately_cost_no_cache_round_trip(client, settings, monkeypatch):
@@ -474,7 +474,7 @@ def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
             n, published_at=timezone.make_aware(timezone.datetime(2021, 3, 20)), **sizes
         )
         Article.objects.filter(pk=article.pk).update(body_html="<p>x</p>")
-        Article.objects.forget_cards()  # every card rendered again: the worst case
+        Article.objects.forget_display()  # every card rendered again: the worst case
         target = article.get_absolute_url() if url == "ARTICLE" else url
         empty_page_cache()
         with CaptureQueriesContext(connection) as queries:
@@ -482,14 +482,29 @@ def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
         assert response.status_code == 200, target
         return len(queries)
 
-    small = count(0, tags=1, figures=1, authors=1)
-    for n in range(1, 6):
+    count(0, tags=1, figures=1, authors=1)  # so that every article has related ones
+    small = count(1, tags=1, figures=1, authors=1)
+    for n in range(2, 7):
         big = count(n, tags=8, figures=6, authors=4)
     assert big == small
-    # At most: the list (count, rows), the section navigation, the name looked
-    # up, the cards rendered (article, bylines, lead figures) and stored, the
-    # next scheduled time.
-    assert big <= 9
+    # At most, with nothing stored yet: a list (count, rows), the section
+    # navigation, the name looked up, the cards made (articles, bylines, lead
+    # figures) and stored; an article (its row, then its section, tags,
+    # figures, embeds, bylines and related articles to make its parts, the
+    # parts stored, the related articles' titles, the navigation).
+    assert big <= (12 if url == "ARTICLE" else 9)
+
+
+def test_an_article_page_made_from_its_stored_parts_reads_three_rows(
+    client, django_assert_max_num_queries, settings
+):
+    for n in range(3):
+        article = rich_article(n, tags=8, figures=6, authors=4)
+    client.get(article.get_absolute_url())  # parts made and stored
+    settings.PAGE_CACHE_SECONDS = 0  # rendered again, not from the page cache
+    # The article's row, its related articles' titles, the navigation.
+    with django_assert_max_num_queries(3):
+        assert "文章0" in page(client, article.get_absolute_url())
 
 
 def test_cached_pages_change_when_a_scheduled_article_goes_public(client, monkeypatch):

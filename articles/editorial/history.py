@@ -55,7 +55,7 @@ def only_of(article, revision) -> bool:
 
 # Columns made again from the rest (the rendered body, the card and its token):
 # never part of a revision, so restoring one renders them anew.
-DERIVED_FIELDS = ("body_html", "card_html", "display_token")
+DERIVED_FIELDS = ("body_html", "card_html", "page_parts", "display_token")
 
 
 class GuardedVersionAdmin(CompareVersionAdmin):

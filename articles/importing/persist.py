@@ -359,6 +359,7 @@ class _Importer:
                 body=item.body,
                 body_html="",
                 card_html="",
+                page_parts=None,
                 display_token=new_display_token(),
                 category=categories.get(normalize_name(item.category))
                 if item.category
@@ -395,8 +396,8 @@ class _Importer:
             articles.append(article)
 
         update_fields = [
-            "title", "slug", "dek", "body", "body_html", "card_html", "display_token",
-            "category", "status",
+            "title", "slug", "dek", "body", "body_html", "card_html", "page_parts",
+            "display_token", "category", "status",
             "published_at", "last_updated_at", "language", "byline", "dateline", "legacy_id",
             "original_url", "archive_url", "source_path", "source_checksum",
             "content_fingerprint",

@@ -42,11 +42,13 @@ class ArticleQuerySet(models.QuerySet):
             .defer("body", "body_html")
         )
 
-    def forget_cards(self) -> int:
-        """Something these articles' cards show changed (a byline, the lead
-        figure, a section's or author's name): render them again when next
-        listed."""
-        return self.update(card_html="", display_token=new_display_token())
+    def forget_display(self) -> int:
+        """Something these articles' cards or pages show changed (a byline, a
+        tag, a figure, a section's or author's name): make them again when
+        next read (rendering/cards.py, rendering/page.py)."""
+        return self.update(
+            card_html="", page_parts=None, display_token=new_display_token()
+        )
 
     def by_author(self, author):
         return self.filter(bylines__author=author)
@@ -85,6 +87,12 @@ class Article(models.Model):
         blank=True,
         editable=False,
         help_text="The article's card in lists; empty until rendered (cards.py).",
+    )
+    page_parts = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The article page's parts; empty until rendered (page.py).",
     )
     display_token = models.BigIntegerField(
         default=0,
@@ -244,6 +252,7 @@ class Article(models.Model):
         # rendered on the next read rather than here; see rendered_body().
         self.body_html = ""
         self.card_html = ""
+        self.page_parts = None
         self.display_token = new_display_token()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -325,7 +334,7 @@ class Article(models.Model):
         stored HTML (polling the row) and render themselves only if it never
         comes, as when the holder died. A cache that fails just means rendering.
         """
-        if not self.body or self.body_html:
+        if self.body_html or not self.body:  # (the body is read only if needed)
             return self.body_html
         import contextlib
         import hashlib

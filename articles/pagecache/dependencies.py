@@ -6,9 +6,6 @@
                          feeds and sitemaps: anything any public article enters
     list:section:<id>    a section's pages and feeds; so list:tag:<id>,
     list:author:<id>     list:author:<id>, list:month:<yyyy-mm>, list:year:<yyyy>
-    related:<tag id>     article pages whose related list draws on that tag;
-                         moved only when the tag's public articles come, go or
-                         move in time, not when one of them is edited
     section:<id>         a section's, tag's or author's own page (its description)
     tag:<id>, author:<id>
     site                 every page (names on cards and in the navigation, bulk
@@ -44,10 +41,10 @@ LIST_ALL = "list:all"
 BATCH = 500
 
 
-def article_names(ids: Iterable[int], *, membership: bool = False) -> set[str]:
-    """What shows these articles as they are now: their pages, and for those
-    readers can see, the lists they are in. With `membership`, also the
-    related lists of their tags (they entered, left or moved in time)."""
+def article_names(ids: Iterable[int]) -> set[str]:
+    """What shows these articles as they are now: their pages (and the pages
+    linking to them or listing them as related), and for those readers can
+    see, the lists they are in."""
     from articles.models import Article, ArticleAlias, Byline, TaggedArticle
 
     ids = [pk for pk in set(ids) if pk is not None]
@@ -86,8 +83,6 @@ def article_names(ids: Iterable[int], *, membership: bool = False) -> set[str]:
             .distinct()
         ):
             names.add(f"list:tag:{tag_id}")
-            if membership:
-                names.add(f"related:{tag_id}")
         for author_id in (
             Byline.objects.filter(article_id__in=public)
             .values_list("author_id", flat=True)
@@ -95,6 +90,19 @@ def article_names(ids: Iterable[int], *, membership: bool = False) -> set[str]:
         ):
             names.add(f"list:author:{author_id}")
     return names
+
+
+def refresh_neighbours(article_ids) -> set[str]:
+    """Articles that came, went or moved in time change the related lists of
+    the articles sharing most tags with them: those are made again
+    (rendering/page.py). Returns the names of their pages."""
+    from articles.models import Article
+    from articles.rendering.page import neighbours
+
+    ids = neighbours(article_ids)
+    if ids:
+        Article.objects.filter(pk__in=ids).forget_display()
+    return {f"article:{pk}" for pk in ids}
 
 
 def is_public_names(names: set[str]) -> bool:
@@ -192,7 +200,8 @@ def _release(now: float) -> None:
             published_at__gt=datetime.fromtimestamp(done, UTC),
             published_at__lte=datetime.fromtimestamp(now, UTC),
         ).values_list("pk", flat=True)
-        bump(article_names(released, membership=True))
+        released = list(released)
+        bump(article_names(released) | refresh_neighbours(released))
         cache.set(DONE_KEY, now, timeout=None)
         generation = cache.get(GEN_KEY)
         following = _next_scheduled(now)

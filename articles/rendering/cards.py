@@ -3,7 +3,7 @@
 A list page reads each card as a stored string with its article's row (one
 query for the page), so a cold list builds no model instances and runs no
 template per card. A card missing (never rendered, or forgotten because
-something it shows changed: see Article.forget_cards and signals.py) is
+something it shows changed: see Article.forget_display and signals.py) is
 rendered from the database and stored, unless its article's display_token
 moved meanwhile: a card made from data older than a change is never kept.
 """

@@ -112,5 +112,5 @@ class Command(BaseCommand):
             ]
         Byline.objects.filter(article_id__in=changed).delete()
         Byline.objects.bulk_create(new_rows)
-        Article.objects.filter(pk__in=changed).forget_cards()  # cards show bylines
+        Article.objects.filter(pk__in=changed).forget_display()  # cards show bylines
         return changed

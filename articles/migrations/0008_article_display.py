@@ -28,5 +28,15 @@ class Migration(migrations.Migration):
             name='display_token',
             field=models.BigIntegerField(default=0, editable=False, help_text='New whenever anything the card shows changes: a card rendered from older data is never stored.'),
         ),
+        migrations.AddField(
+            model_name="article",
+            name="page_parts",
+            field=models.JSONField(
+                blank=True,
+                editable=False,
+                help_text="The article page's parts; empty until rendered (page.py).",
+                null=True,
+            ),
+        ),
         migrations.RunPython(keep_new_article_ids_high, migrations.RunPython.noop),
     ]

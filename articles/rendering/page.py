@@ -1,0 +1,197 @@
+"""The parts of an article's page that only its own rows show, rendered once
+and kept in Article.page_parts, as its card is in card_html (cards.py).
+
+What an article page needs beyond the article's own row (its section, tags,
+bylines, figures and embeds, the related articles chosen by shared tags) costs
+five queries and a few hundred model instances to read; a page made from
+stored parts reads the row, the related articles' titles, and nothing else.
+Parts are forgotten with the card whenever anything they show changes
+(Article.forget_display; signals.py), and made again from the database on the
+next read, kept only if the article's display_token did not move meanwhile.
+
+The related articles are chosen when the parts are made (the article saved,
+or anything it shows changed) and read fresh on every render, so an article
+unpublished or renamed since leaves them at once. An article published,
+unpublished or moved in time makes the parts of its own nearest neighbours
+(`neighbours`) be made again, so it joins the related lists where it ranks
+highest; others pick it up when next made.
+"""
+
+import json
+
+from django.db.models import Count, Prefetch
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from .embeds import embed_label, player_url
+
+# Moved when the parts' shape changes: stored parts of another shape are made
+# again on their next read.
+PARTS_VERSION = 1
+RELATED_COUNT = 5
+_JSON_LD_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def parts_for(article) -> dict:
+    """The stored parts of this article's page, made and kept if missing."""
+    from articles.models import Article, Byline
+
+    parts = article.page_parts
+    if parts and parts.get("v") == PARTS_VERSION:
+        return parts
+    full = (
+        Article.objects.select_related("category")
+        .prefetch_related(
+            "tags",
+            "figures",
+            "embeds",
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+        )
+        .get(pk=article.pk)
+    )
+    parts = make_parts(full)
+    Article.objects.filter(pk=article.pk, display_token=full.display_token).update(
+        page_parts=parts
+    )
+    article.page_parts = parts
+    return parts
+
+
+def make_parts(article) -> dict:
+    """The parts, from an article with its section, tags, bylines, figures
+    and embeds at hand."""
+    context = {"article": article}
+    return {
+        "v": PARTS_VERSION,
+        "meta": render_to_string("articles/includes/article_meta.html", context),
+        "tags": render_to_string("articles/includes/article_tags.html", context),
+        "social": render_to_string("articles/includes/article_social.html", context),
+        "dek_shown": bool(article.dek and not article.dek_repeats_body),
+        "ld": json_ld_data(article),
+        "related": related_ids(article),
+    }
+
+
+def related_ids(article, count=RELATED_COUNT) -> list[int]:
+    """Published articles sharing the most tags with this one, newest first
+    among equals: one query."""
+    from articles.models import Article
+
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    if not tag_ids:
+        return []
+    return list(
+        Article.objects.published()
+        .filter(tags__in=tag_ids)
+        .exclude(pk=article.pk)
+        .annotate(shared=Count("tags"))
+        .order_by("-shared", "-published_at")
+        .values_list("pk", flat=True)[:count]
+    )
+
+
+def neighbours(article_ids) -> set[int]:
+    """The articles sharing most tags with each of these: those whose related
+    lists are likeliest to change when these come, go or move in time (the
+    count of shared tags is the same seen from either side)."""
+    from articles.models import Article
+
+    found: set[int] = set()
+    for article in Article.objects.filter(pk__in=list(article_ids)).prefetch_related(
+        "tags"
+    ):
+        found.update(related_ids(article, count=RELATED_COUNT * 4))
+    return found
+
+
+def related_articles(ids: list[int]) -> list:
+    """The related articles readers may see now, in their stored order."""
+    from articles.models import Article
+
+    if not ids:
+        return []
+    found = {
+        a.pk: a
+        for a in Article.objects.published()
+        .filter(pk__in=ids)
+        .only("pk", "title", "slug", "published_at")
+    }
+    return [found[pk] for pk in ids if pk in found]
+
+
+def json_ld_data(article) -> dict:
+    """The NewsArticle JSON-LD, with the site's own URLs as paths (made
+    absolute for each request by json_ld)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.dek,
+        "inLanguage": article.language,
+        "mainEntityOfPage": article.get_absolute_url(),
+        "author": [
+            {
+                "@type": "Person",
+                "name": byline.author.name,
+                "url": byline.author.get_absolute_url(),
+            }
+            for byline in article.bylines.all()
+        ],
+        "publisher": {"@type": "Organization", "name": "眾新聞 Citizen News"},
+    }
+    if article.published_at:
+        data["datePublished"] = article.published_at.isoformat()
+    if article.last_updated_at:
+        data["dateModified"] = article.last_updated_at.isoformat()
+    if article.category_id:
+        data["articleSection"] = article.category.name
+    if article.tags.all():
+        data["keywords"] = [tag.name for tag in article.tags.all()]
+    images = [f.url for f in article.figures.all() if f.url]
+    if images:
+        data["image"] = images[:5]
+    videos = [video_object(article, embed) for embed in article.embeds.all()]
+    if any(videos):
+        data["video"] = [video for video in videos if video]
+    return data
+
+
+def json_ld(request, data: dict):
+    """The JSON-LD block for this request's host, safe inside a <script>."""
+    data = {
+        **data,
+        "mainEntityOfPage": request.build_absolute_uri(data["mainEntityOfPage"]),
+        "author": [
+            {**author, "url": request.build_absolute_uri(author["url"])}
+            for author in data["author"]
+        ],
+    }
+    text = json.dumps(data, ensure_ascii=False).translate(_JSON_LD_ESCAPES)
+    return mark_safe(text)  # <, > and & are escaped: it cannot close the script
+
+
+def video_object(article, embed) -> dict | None:
+    """schema.org VideoObject of an embed hosted by a video site, else None."""
+    from articles.models import is_web_url
+
+    if not embed.is_video or not is_web_url(embed.url):
+        return None
+    video = {
+        "@type": "VideoObject",
+        "name": embed.title
+        or embed.caption[:110]
+        or f"{article.title}（{embed_label(embed)}）",
+        "url": embed.url,
+    }
+    player = player_url(embed, autoplay=False)
+    if player:
+        video["embedUrl"] = player
+    if embed.caption:
+        video["description"] = embed.caption
+    if article.published_at:
+        video["uploadDate"] = article.published_at.isoformat()
+    if embed.provider == "youtube" and embed.provider_id:
+        video["thumbnailUrl"] = (
+            f"https://i.ytimg.com/vi/{embed.provider_id}/hqdefault.jpg"
+        )
+    return video
