@@ -529,3 +529,21 @@ def test_adding_a_version_never_overwrites_a_bump_on_the_file_cache(
     v.bump(["article:9"])  # a change's version
     assert not v._add(v.key("article:9"), 2)  # a render's add loses
     assert v.current(["article:9"])["article:9"] > 2
+
+
+def test_the_navigation_is_kept_until_a_section_changes(
+    client, newsroom, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from django.test import override_settings
+
+    v.bump([v.SITE])
+    url = newsroom["b"].get_absolute_url()
+    with override_settings(PAGE_CACHE_SECONDS=0):
+        assert "體育" in client.get(url).content.decode()  # made and kept
+        Article.objects.filter(pk=newsroom["b"].pk).update(title="乙")
+        with django_assert_num_queries(1):  # its row: no section query
+            client.get(url)
+        with django_capture_on_commit_callbacks(execute=True):
+            newsroom["sport"].name = "運動"
+            newsroom["sport"].save()
+        assert ">運動</a>" in client.get(url).content.decode()

@@ -160,9 +160,7 @@ def test_related_articles_are_read_fresh_and_new_ones_join(
     assert "新發佈的相關" in article_page(client, article)
 
 
-def test_parts_made_from_data_older_than_a_change_are_not_stored(
-    article, monkeypatch
-):
+def test_parts_made_from_data_older_than_a_change_are_not_stored(article, monkeypatch):
     from articles.rendering import page
 
     make = page.make_parts
