@@ -119,6 +119,8 @@ class Report:
             "import": [],
             "search": None,
             "http": None,
+            "cold": None,
+            "newsroom": None,
             "faults": None,
             "errors": {},
             "databases": {},
@@ -199,6 +201,27 @@ def targets(data) -> list[dict]:
             search["published articles"],
             worst["p95 ms"] < 150,
             f"worst p95 {worst['p95 ms']:.0f} ms ({worst['query']})",
+        )
+    cold = data.get("cold")
+    if cold:
+        for row in cold["rows"]:
+            target(
+                f"cold {row['page']} ≤ {row['target ms']:g} ms of server CPU a request",
+                cold.get("published articles"),
+                row["server CPU ms/request"] <= row["target ms"],
+                f"{row['server CPU ms/request']:.2f} ms (app "
+                f"{row['app CPU ms/request']:.2f}, PostgreSQL "
+                f"{row['PostgreSQL CPU ms/request']:.2f})",
+            )
+    newsroom = data.get("newsroom")
+    if newsroom:
+        row = next(r for r in newsroom["rows"] if r["cache"] == "dependencies")
+        target(
+            "working newsroom: hit ratio ≥ 95 %, p99 < 50 ms",
+            newsroom.get("published articles"),
+            row["hit_ratio"] >= 0.95 and row["p99"] < 50,
+            f"hit ratio {row['hit ratio']}, p99 {row['p99 ms']} ms "
+            f"(one generation: {newsroom['rows'][-1]['hit ratio']})",
         )
     fault_rows = {r["scenario"]: r for r in data.get("faults") or []}
     if fault_rows:
@@ -292,6 +315,41 @@ def markdown(data) -> str:
             "page; gunicorn.conf.py defaults.",
             "",
             http_bench.table(h["rows"]),
+            "",
+        ]
+    if data.get("cold"):
+        c = data["cold"]
+        lines += [
+            "## Cold pages",
+            "",
+            f"{c.get('published articles', 0):,} published articles on PostgreSQL; "
+            "gunicorn with 2 sync workers and the page cache off; wrk "
+            f"-t2 -c{c['connections']} -d{c['duration']}s over each kind's pages, "
+            "after a first pass made their stored parts and cards "
+            "(`bench/cold_bench.py`). Server CPU: gunicorn's processes and every "
+            "PostgreSQL process, from /proc.",
+            "",
+            report.markdown_table(c["rows"]),
+            "",
+        ]
+    if data.get("newsroom"):
+        n = data["newsroom"]
+        lines += [
+            "## A working newsroom",
+            "",
+            f"{n['distinct paths']:,} different pages ({n['paths']:,} in the mix), "
+            f"wrk -t2 -c{n['connections']}, {n['warm']} s warm-up then "
+            f"{n['duration']} s measured while an editor publishes an edit and "
+            "saves a draft every second (`bench/newsroom_bench.py`); "
+            '"one generation" makes every page stale on each save, as the '
+            "previous cache did.",
+            "",
+            report.markdown_table(
+                [
+                    {k: v for k, v in row.items() if k not in ("hit_ratio", "p99")}
+                    for row in n["rows"]
+                ]
+            ),
             "",
         ]
     if data["faults"]:
@@ -422,6 +480,31 @@ def main(argv=None):
             )
             print(http_bench.table(results.data["http"]["rows"]))
 
+        def cold_pages():
+            size = TARGET_SIZE if TARGET_SIZE in sizes else sizes[0]
+            results.data["cold"] = _bench_json(
+                "cold_bench",
+                databases[f"{size:,}"],
+                None,
+                "--duration",
+                "5" if quick else "15",
+            )
+            print(report.markdown_table(results.data["cold"]["rows"]))
+
+        def newsroom():
+            size = TARGET_SIZE if TARGET_SIZE in sizes else sizes[0]
+            warm, duration = ("10", "10") if quick else ("90", "60")
+            results.data["newsroom"] = _bench_json(
+                "newsroom_bench",
+                databases[f"{size:,}"],
+                redis_url,
+                "--warm",
+                warm,
+                "--duration",
+                duration,
+            )
+            print(report.markdown_table(results.data["newsroom"]["rows"]))
+
         def load_and_faults():
             duration, connections, outage, articles = (
                 (10, 32, 3, 1000) if quick else (60, 64, 5, None)
@@ -441,6 +524,8 @@ def main(argv=None):
         if databases:
             step("search", search)
             step("http", http)
+            step("cold pages", cold_pages)
+            step("newsroom", newsroom)
         step("load and faults", load_and_faults)
 
     results.data["complete"] = True

@@ -190,7 +190,10 @@ def run(duration=60, connections=16, warm=60) -> dict:
                 )
     finally:
         os.unlink(name)
+    from articles.models import Article
+
     return {
+        "published articles": Article.objects.published().count(),
         "paths": len(urls),
         "distinct paths": len(set(urls)),
         "duration": duration,

@@ -1,0 +1,162 @@
+"""Server CPU per request of pages the page cache does not hold ("cold").
+
+    DATABASE_URL=postgres://... .venv/bin/python bench/cold_bench.py
+        [--duration 15] [--connections 16] [--json]
+
+The database must hold an imported archive. gunicorn with 2 sync workers and
+the page cache off, so every request renders; wrk walks many different pages
+of each kind (300 articles, the home page and its next pages, the 100 busiest
+tags, 8 searches), after a first pass that made the stored parts and cards a
+page is read from (as after any change: a change forgets only those of the
+articles it touches). Server CPU is gunicorn's master and workers plus every
+PostgreSQL process, from /proc, over the measured run: on a shared machine,
+compare the kinds measured in one run, not absolute times across runs.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+from bench import report, wrk  # noqa: E402 (needs the path above)
+from bench.cache_bench import _tree_cpu  # noqa: E402
+from bench.servers import AppServer  # noqa: E402
+
+TARGETS_MS = {"article": 3.0, "home": 5.0, "tag": 5.0, "search": 10.0}
+SEARCHES = [
+    "特首",
+    "香港",
+    "楊潔篪",
+    "杨洁篪",
+    "國安法 法庭",
+    "港",
+    "Blinken",
+    "立法會",
+]
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every process named postgres on this machine, and of
+    those that ended (the postmaster counts its reaped backends)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if name.startswith("postgres"):
+            fields = stat.rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15])
+    return total / ticks
+
+
+def kinds() -> dict[str, list[str]]:
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from articles.models import Article, Tag
+
+    articles = Article.objects.published().order_by("-published_at")[:300]
+    tags = (
+        Tag.objects.annotate(n=Count("tagged_articles"))
+        .filter(n__gt=0)
+        .order_by("-n")[:100]
+    )
+    return {
+        "article": [a.get_absolute_url() for a in articles],
+        "home": ["/", "/?page=2", "/?page=3", "/?page=4"],
+        "tag": [t.get_absolute_url() for t in tags],  # already percent-encoded
+        "search": [f"/search/?q={quote(q)}" for q in SEARCHES],
+    }
+
+
+def run(duration=15, connections=16) -> dict:
+    if not wrk.available():
+        raise FileNotFoundError("wrk is not installed (apt-get install wrk)")
+    pages = kinds()
+    env = dict(
+        os.environ,
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        PAGE_CACHE_SECONDS="0",
+        GUNICORN_WORKERS="2",
+    )
+    rows = []
+    with AppServer(env) as server:
+        for kind, urls in pages.items():
+            handle, name = tempfile.mkstemp(prefix=f"cold-{kind}-", suffix=".txt")
+            with os.fdopen(handle, "w") as file:
+                file.write("\n".join(urls) + "\n")
+            try:
+                # A first pass: stored parts and cards made, workers warmed.
+                wrk.run(
+                    server.base, max(5, len(urls) // 40), connections, paths_file=name
+                )
+                app, db = _tree_cpu(server.process.pid), _postgres_cpu()
+                result = wrk.run(server.base, duration, connections, paths_file=name)
+                app, db = _tree_cpu(server.process.pid) - app, _postgres_cpu() - db
+            finally:
+                os.unlink(name)
+            requests = max(result["requests"], 1)
+            total = 1000 * (app + db) / requests
+            rows.append(
+                {
+                    "page": kind,
+                    "pages walked": len(urls),
+                    "req/s": round(result["rps"], 1),
+                    "p50 ms": round(result["p50"], 1),
+                    "p99 ms": round(result["p99"], 1),
+                    "app CPU ms/request": round(1000 * app / requests, 2),
+                    "PostgreSQL CPU ms/request": round(1000 * db / requests, 2),
+                    "server CPU ms/request": round(total, 2),
+                    "target ms": TARGETS_MS[kind],
+                    "met": "yes" if total <= TARGETS_MS[kind] else "no",
+                    "errors": result["non_2xx"] + result["socket_errors"],
+                }
+            )
+    from articles.models import Article
+
+    return {
+        "published articles": Article.objects.published().count(),
+        "duration": duration,
+        "connections": connections,
+        "rows": rows,
+    }
+
+
+def table(rows) -> str:
+    return report.markdown_table(rows)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--json", action="store_true", help="Print JSON only.")
+    options = parser.parse_args()
+    result = run(options.duration, options.connections)
+    if options.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(
+        f"gunicorn 2 sync workers, page cache off; wrk -t2 -c{options.connections}"
+        f" -d{options.duration}s over each kind's pages\n"
+    )
+    print(table(result["rows"]))
+
+
+if __name__ == "__main__":
+    main()
