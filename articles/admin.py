@@ -9,10 +9,7 @@ unpublishing and moving articles between sections are for editors.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.db import models
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.html import format_html
@@ -20,226 +17,32 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 
 from . import search
+from .editorial.filters import AuthorFilter, HasImportWarningsFilter
+from .editorial.forms import (
+    EDITABLE_BY_WRITERS,
+    URL_FIELDS,
+    ArticleForm,
+    AuthorForm,
+    FigureForm,
+)
 from .editorial.history import GuardedVersionAdmin
+from .editorial.inlines import BylineInline, EmbedInline, FigureInline, TagInline
 from .editorial.permissions import (
     WRITER_STATUSES,
     can_change,
     can_view,
     editable_articles,
 )
-from .images import checked_upload
 from .models import (
     Article,
     ArticleAlias,
     Author,
     Byline,
     Category,
-    Embed,
     Figure,
     Tag,
-    TaggedArticle,
 )
-from .rendering import check_body_size
-from .rendering.embeds import identify
 from .roles import can_publish
-
-# Django 6 makes https the scheme assumed for a URL typed without one; opt in now.
-URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
-EDITABLE_BY_WRITERS = WRITER_STATUSES
-
-
-class FigureForm(forms.ModelForm):
-    source_url = forms.URLField(
-        label=_("source URL"), max_length=2000, required=False, assume_scheme="https"
-    )
-
-    class Meta:
-        model = Figure
-        fields = ["position", "image", "source_url", "caption", "alt", "credit"]
-
-    def clean_image(self):
-        """A new upload is checked, re-encoded and stood upright (images.py)."""
-        image = self.cleaned_data.get("image")
-        if isinstance(image, UploadedFile):
-            return checked_upload(image)
-        return image
-
-
-class BylineInline(admin.TabularInline):
-    model = Byline
-    extra = 0
-    autocomplete_fields = ["author"]
-    fields = ["position", "author", "role"]
-    verbose_name = _("byline")
-    verbose_name_plural = _("bylines (in order)")
-
-
-class TagInline(admin.TabularInline):
-    model = TaggedArticle
-    extra = 0
-    autocomplete_fields = ["tag"]
-    fields = ["tag"]
-    verbose_name = _("tag")
-    verbose_name_plural = _("tags")
-
-
-class FigureInline(admin.StackedInline):
-    model = Figure
-    form = FigureForm
-    extra = 0
-    formfield_overrides = URL_FIELDS
-    fields = [
-        "position",
-        ("image", "source_url"),
-        "caption",
-        ("alt", "credit"),
-        "dimensions",
-    ]
-    readonly_fields = ["dimensions"]
-
-    @admin.display(description=_("size"))
-    def dimensions(self, obj):
-        return f"{obj.width} × {obj.height}" if obj.width and obj.height else "—"
-
-
-class EmbedForm(forms.ModelForm):
-    """An editor pastes the player's or the video's URL (or its web-archive
-    copy); the provider, its id and the archived copy are worked out from it."""
-
-    url = forms.URLField(label=_("URL"), max_length=2000, assume_scheme="https")
-
-    class Meta:
-        model = Embed
-        fields = ["position", "url", "title", "caption"]
-
-    def clean(self):
-        cleaned = super().clean()
-        url = cleaned.get("url")
-        if url:
-            info = identify(url)
-            if info is None:
-                self.add_error("url", _("Enter an http(s) URL."))
-            else:
-                cleaned["url"] = info.url
-                self.instance.provider = info.provider
-                self.instance.provider_id = info.provider_id
-                self.instance.archive_url = (
-                    info.archive_url or self.instance.archive_url
-                )
-        return cleaned
-
-
-class EmbedInline(admin.StackedInline):
-    """Videos and other players; the body marks each as [[embed:N]]. A provider
-    URL pasted on a line of its own in the body needs no entry here."""
-
-    model = Embed
-    form = EmbedForm
-    extra = 0
-    fields = [
-        "position",
-        "url",
-        ("provider", "provider_id"),
-        "archive_url",
-        "title",
-        "caption",
-    ]
-    readonly_fields = ["provider", "provider_id", "archive_url"]
-
-
-class ArticleForm(forms.ModelForm):
-    """The article form, with a token that detects a concurrent edit."""
-
-    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Article
-        fields = [
-            "title", "slug", "dek", "body", "status", "published_at",
-            "last_updated_at", "category", "language", "dateline",
-        ]  # fmt: skip
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # Bound forms too: a token posted back unchanged is no change, so
-            # the history's change message never names this internal field.
-            self.fields["edit_token"].initial = _token(self.instance)
-
-    def clean_body(self):
-        body = self.cleaned_data["body"]
-        check_body_size(body)  # over the cap a body is only plain text to readers
-        return body
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            current = Article.objects.filter(pk=self.instance.pk).first()
-            if current is not None and self.cleaned_data.get("edit_token") != _token(
-                current
-            ):
-                raise ValidationError(
-                    _(
-                        "Someone else saved this article after you opened it "
-                        "(at %(time)s). Your changes were not saved: copy them, "
-                        "reload the page and apply them again."
-                    )
-                    % {
-                        "time": timezone.localtime(current.updated_at).strftime(
-                            "%H:%M:%S"
-                        )
-                    },
-                    code="conflict",
-                )
-        status = cleaned.get("status")
-        if status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
-            cleaned["published_at"] = timezone.now()
-        return cleaned
-
-
-def _token(article) -> str:
-    return article.updated_at.isoformat() if article.updated_at else ""
-
-
-class HasImportWarningsFilter(admin.SimpleListFilter):
-    title = _("import warnings")
-    parameter_name = "warnings"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Needs attention")), ("no", _("Clean"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.exclude(import_warnings=[])
-        if self.value() == "no":
-            return queryset.filter(import_warnings=[])
-        return queryset
-
-
-class AuthorFilter(admin.SimpleListFilter):
-    title = _("author")
-    parameter_name = "author"
-    CACHE_KEY = "newsroom:admin:frequent-authors"
-    CACHE_SECONDS = 300
-
-    def lookups(self, request, model_admin):
-        """The 50 most frequent bylines, counted once every few minutes (over
-        every byline of the archive), and the author chosen, if not among them."""
-        choices = cache.get(self.CACHE_KEY)
-        if choices is None:
-            authors = Author.objects.annotate(n=Count("bylines")).filter(n__gt=0)
-            choices = [(a.pk, a.name) for a in authors.order_by("-n")[:50]]
-            cache.set(self.CACHE_KEY, choices, self.CACHE_SECONDS)
-        chosen = self.value()
-        if chosen and chosen.isdigit() and int(chosen) not in {pk for pk, _ in choices}:
-            author = Author.objects.filter(pk=chosen).values_list("pk", "name").first()
-            choices = [*choices, *([author] if author else [])]
-        return choices
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(bylines__author_id=self.value())
-        return queryset
 
 
 @admin.register(Article)
@@ -504,27 +307,6 @@ class ArticleCountMixin:
     @admin.display(description=_("articles"), ordering="article_count")
     def article_count(self, obj):
         return obj.article_count
-
-
-class AuthorForm(forms.ModelForm):
-    avatar_url = forms.URLField(
-        label=_("avatar URL"),
-        max_length=2000,
-        required=False,
-        assume_scheme="https",
-        help_text=_("Where the avatar came from."),
-    )
-
-    class Meta:
-        model = Author
-        fields = ["name", "slug", "role", "bio", "avatar", "avatar_url"]
-
-    def clean_avatar(self):
-        """A new avatar is checked and re-encoded like every upload (images.py)."""
-        avatar = self.cleaned_data.get("avatar")
-        if isinstance(avatar, UploadedFile):
-            return checked_upload(avatar)
-        return avatar
 
 
 @admin.register(Author)
