@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -26,7 +26,7 @@ from .models import (
 from .pagecache import cached_page, depends_on
 from .pagecache.dependencies import LIST_ALL
 from .rendering import page
-from .rendering.cards import CARD_COLUMNS, cards
+from .rendering.cards import CARD_COLUMNS, cards, with_slots
 from .rendering.text import reader_text
 
 PAGE_SIZE = 20
@@ -221,22 +221,25 @@ def search_view(request):
     ids = search.search_ids(query) if query else []
     paginator = Paginator(ids, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    articles = Article.objects.filter(pk__in=list(page.object_list)).for_listing()
-    by_id = {article.pk: article for article in articles.defer(None)}
-    results = []
-    for pk in page.object_list:
-        article = by_id.get(pk)
-        if article is None:
-            continue
-        results.append(
-            {
-                "article": article,
-                "title": search.highlight(article.title, query),
-                "excerpt": search.highlight(
-                    _excerpt_source(article), query, length=160
-                ),
-            }
+    # The stored cards, with the matches highlighted and an excerpt: no
+    # model instance or template per result.
+    rows = {
+        row[0]: row
+        for row in Article.objects.filter(pk__in=list(page.object_list))
+        .annotate(opening=Substr("body", 1, EXCERPT_SOURCE))
+        .values_list(*CARD_COLUMNS, "title", "dek", "opening")
+    }
+    found = [rows[pk] for pk in page.object_list if pk in rows]
+    results = [
+        with_slots(
+            card,
+            title=search.highlight(title, query),
+            dek=search.highlight(_excerpt_source(dek, opening), query, length=160),
         )
+        for card, (pk, _, _, title, dek, opening) in zip(
+            cards(row[:3] for row in found), found, strict=True
+        )
+    ]
     context = {
         "q": text,
         "results": results,
@@ -247,10 +250,15 @@ def search_view(request):
     return render(request, "articles/search.html", context)
 
 
-def _excerpt_source(article) -> str:
+EXCERPT_SOURCE = 5000  # characters of the body an excerpt is looked for in
+
+
+def _excerpt_source(dek: str, opening: str) -> str:
     """What an excerpt is cut from: the text readers read (no markup)."""
-    body = reader_text(article.body[:5000]).replace("\n", " ")
-    return body if article.dek_repeats_body else f"{reader_text(article.dek)} {body}"
+    body = reader_text(opening).replace("\n", " ")
+    start = dek.rstrip("…")[:40]  # as Article.dek_repeats_body
+    repeats = bool(start) and start in opening[:2000]
+    return body if repeats else f"{reader_text(dek)} {body}"
 
 
 def robots_txt(request):

@@ -4,7 +4,7 @@ renders it again, and a card made from data older than a change is not kept."""
 import pytest
 
 from articles.models import Article, Byline, Figure
-from articles.rendering.cards import CARD_COLUMNS, cards
+from articles.rendering.cards import CARD_COLUMNS, CARD_MARK, cards
 from tests.factories import empty_page_cache, make_article, make_author, make_section
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +35,14 @@ def test_a_card_is_rendered_once_then_read_with_its_row(client, article):
     card = stored(article)
     assert "卡片文章" in card and "陳記者" in card and "政治" in card
     assert card in page
-    Article.objects.filter(pk=article.pk).update(card_html="<p>已儲存的卡片</p>")
+    Article.objects.filter(pk=article.pk).update(
+        card_html=CARD_MARK + "<p>已儲存的卡片</p>"
+    )
     assert "已儲存的卡片" in home(client)
+    # A card of another shape (an older template) is made again.
+    Article.objects.filter(pk=article.pk).update(card_html="<p>舊式卡片</p>")
+    page = home(client)
+    assert "舊式卡片" not in page and "卡片文章" in page
 
 
 def test_saving_the_article_renders_its_card_again(client, article):
@@ -173,3 +179,19 @@ def test_parts_made_from_data_older_than_a_change_are_not_stored(article, monkey
     parts = page.parts_for(Article.objects.get(pk=article.pk))
     assert parts["ld"]["headline"] == "卡片文章"  # this page still gets its parts
     assert stored_parts(article) is None  # but they are not kept
+
+
+def test_search_shows_the_stored_card_with_matches_marked(client):
+    from articles import search
+
+    found = make_article(
+        "特首<b>回應</b>", slug="s", authors=[make_author("林記者", slug="lam")],
+        dek="", body="第一段提到特首的回應。",
+    )  # fmt: skip
+    search.reindex([found.pk])
+    empty_page_cache()
+    page = client.get("/search/", {"q": "特首"}).content.decode()
+    assert "<mark>特首</mark>&lt;b&gt;回應&lt;/b&gt;" in page  # title, escaped
+    assert "提到<mark>特首</mark>的回應" in page  # the excerpt
+    assert "林記者" in page  # the card's byline, from the stored card
+    assert stored(found).startswith(CARD_MARK)  # and the card is kept for lists
