@@ -481,3 +481,20 @@ def test_the_change_list_searches_through_the_index_drafts_included(
     assert listed(editor_client, "足球") == {"體育新聞"}  # the body, by the index
     with django_assert_max_num_queries(30):
         editor_client.get(LIST_URL, {"q": "立法會"})
+
+
+def test_the_change_list_filters_by_year_from_a_cached_list_of_years(editor_client):
+    from django.core.cache import cache
+
+    from articles.editorial.filters import PublishedYearFilter
+
+    make_article("二〇一九年", slug="a", published_at=timezone.make_aware(
+        timezone.datetime(2019, 5, 1)))  # fmt: skip
+    make_article("二〇二一年", slug="b", published_at=timezone.make_aware(
+        timezone.datetime(2021, 5, 1)))  # fmt: skip
+    cache.delete(PublishedYearFilter.CACHE_KEY)
+    page = editor_client.get(LIST_URL).content.decode()
+    assert "?year=2019" in page and "?year=2021" in page
+    response = editor_client.get(LIST_URL, {"year": "2019"})
+    assert {a.title for a in response.context["cl"].result_list} == {"二〇一九年"}
+    assert editor_client.get(LIST_URL, {"year": "x"}).status_code == 200

@@ -5,9 +5,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from ..models import (
-    Author,
-)
+from ..models import Article, Author
 
 
 class HasImportWarningsFilter(admin.SimpleListFilter):
@@ -48,4 +46,31 @@ class AuthorFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(bylines__author_id=self.value())
+        return queryset
+
+
+class PublishedYearFilter(admin.SimpleListFilter):
+    """Articles by the year they were published: the years looked up every
+    few minutes, not on every load (Django's date hierarchy reads the date of
+    every article of the archive to list them)."""
+
+    title = _("year published")
+    parameter_name = "year"
+    CACHE_KEY = "newsroom:admin:publication-years"
+    CACHE_SECONDS = 300
+
+    def lookups(self, request, model_admin):
+        years = cache.get(self.CACHE_KEY)
+        if years is None:
+            years = [
+                d.year
+                for d in Article.objects.dates("published_at", "year", order="DESC")
+            ]
+            cache.set(self.CACHE_KEY, years, self.CACHE_SECONDS)
+        return [(str(year), str(year)) for year in years]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit() and 1 <= int(value) <= 9999:
+            return queryset.filter(published_at__year=int(value))
         return queryset
