@@ -121,6 +121,7 @@ class Report:
             "http": None,
             "cold": None,
             "newsroom": None,
+            "admin": None,
             "faults": None,
             "errors": {},
             "databases": {},
@@ -222,6 +223,19 @@ def targets(data) -> list[dict]:
             row["hit_ratio"] >= 0.95 and row["p99"] < 50,
             f"hit ratio {row['hit ratio']}, p99 {row['p99 ms']} ms "
             f"(one generation: {newsroom['rows'][-1]['hit ratio']})",
+        )
+    admin = data.get("admin")
+    if admin:
+        slow = [r for r in admin["rows"] if r["median ms"] > 300]
+        target(
+            "editors' lists ≤ 300 ms each",
+            admin["articles"],
+            not slow,
+            "slowest: "
+            + ", ".join(
+                f"{r['page']} {r['median ms']:.0f} ms"
+                for r in sorted(admin["rows"], key=lambda r: -r["median ms"])[:2]
+            ),
         )
     fault_rows = {r["scenario"]: r for r in data.get("faults") or []}
     if fault_rows:
@@ -350,6 +364,17 @@ def markdown(data) -> str:
                     for row in n["rows"]
                 ]
             ),
+            "",
+        ]
+    if data.get("admin"):
+        a = data["admin"]
+        lines += [
+            "## The editors' lists",
+            "",
+            f"{a['articles']:,} articles on PostgreSQL; median of {a['runs']} fetches "
+            "as an editor, in process (`bench/admin_bench.py`).",
+            "",
+            report.markdown_table(a["rows"]),
             "",
         ]
     if data["faults"]:
@@ -505,6 +530,13 @@ def main(argv=None):
             )
             print(report.markdown_table(results.data["newsroom"]["rows"]))
 
+        def admin_lists():
+            size = TARGET_SIZE if TARGET_SIZE in sizes else sizes[0]
+            results.data["admin"] = _bench_json(
+                "admin_bench", databases[f"{size:,}"], None, "--runs", "5"
+            )
+            print(report.markdown_table(results.data["admin"]["rows"]))
+
         def load_and_faults():
             duration, connections, outage, articles = (
                 (10, 32, 3, 1000) if quick else (60, 64, 5, None)
@@ -526,6 +558,7 @@ def main(argv=None):
             step("http", http)
             step("cold pages", cold_pages)
             step("newsroom", newsroom)
+            step("admin lists", admin_lists)
         step("load and faults", load_and_faults)
 
     results.data["complete"] = True
