@@ -31,7 +31,7 @@ from .models import (
     Tag,
     TaggedArticle,
 )
-from .models.articles import new_display_token
+from .models.articles import derived_reset
 from .pagecache import SITE, article_names, bump, schedule_changed
 from .pagecache.dependencies import LIST_ALL, is_public_names, refresh_neighbours
 from .rendering.links import linked_numbers
@@ -78,11 +78,7 @@ def article_saved(sender, instance, created=False, raw=False, **kwargs):
         # A raw save (a revision restored, a fixture loaded) skips save():
         # mark the edit and let the body be rendered again on its next read.
         Article.objects.filter(pk=instance.pk).update(
-            body_html="",
-            card_html="",
-            page_parts=None,
-            display_token=new_display_token(),
-            edited_at=timezone.now(),
+            edited_at=timezone.now(), **derived_reset()
         )
     _reindex_later(instance.pk)
     _record_links(instance)
@@ -186,9 +182,7 @@ def tags_changed(sender, instance, action, pk_set=None, reverse=False, **kwargs)
 def figure_changed(sender, instance, raw=False, **kwargs):
     # The stored body HTML shows the figure, the card the first one: render
     # them again on next read.
-    Article.objects.filter(pk=instance.article_id).update(
-        body_html="", card_html="", page_parts=None, display_token=new_display_token()
-    )
+    Article.objects.filter(pk=instance.article_id).forget_display(body=True)
     if kwargs.get("signal") is post_save and instance.image:
         made_for = instance.renditions[0]["source"] if instance.renditions else None
         if made_for != instance.image.name:
@@ -204,9 +198,7 @@ def figure_changed(sender, instance, raw=False, **kwargs):
 @receiver([post_save, post_delete], sender=Embed)
 def embed_changed(sender, instance, **kwargs):
     # The stored body HTML shows the embed, the page's JSON-LD its video.
-    Article.objects.filter(pk=instance.article_id).update(
-        body_html="", page_parts=None, display_token=new_display_token()
-    )
+    Article.objects.filter(pk=instance.article_id).forget_display(body=True)
     _reindex_later(instance.article_id)  # its title and caption are indexed
     _bump_later(instance.article_id)
 

@@ -14,11 +14,11 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options
 
-from articles.editorial.history import DERIVED_FIELDS
 from articles.importing import revisions
 from articles.importing.parse import parse_article
 from articles.importing.persist import import_articles
 from articles.models import Article, Author, Byline, Embed, Figure, Tag, TaggedArticle
+from articles.models.articles import DERIVED_FIELDS
 from tests.factories import article_text, make_author, write_article
 
 pytestmark = pytest.mark.django_db

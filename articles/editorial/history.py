@@ -30,6 +30,7 @@ from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 from reversion_compare.forms import SelectDiffForm
 
+from ..models.articles import DERIVED_FIELDS
 from .permissions import is_editor
 
 
@@ -53,13 +54,10 @@ def only_of(article, revision) -> bool:
     return True
 
 
-# Columns made again from the rest (the rendered body, the card and its token):
-# never part of a revision, so restoring one renders them anew.
-DERIVED_FIELDS = ("body_html", "card_html", "page_parts", "display_token")
-
-
 class GuardedVersionAdmin(CompareVersionAdmin):
     def reversion_register(self, model, **options):
+        # Derived columns are never part of a revision: restoring one makes
+        # them anew (signals.py).
         derived = [f.name for f in model._meta.fields if f.name in DERIVED_FIELDS]
         if derived:
             options["exclude"] = (*options.get("exclude", ()), *derived)

@@ -33,7 +33,7 @@ from articles.models import (
     Figure,
     TaggedArticle,
 )
-from articles.models.articles import new_display_token
+from articles.models.articles import derived_reset
 
 from . import revisions
 from .duplicates import set_aside_duplicates, write_aliases
@@ -357,10 +357,7 @@ class _Importer:
                 slug=item.slug,
                 dek=item.dek,
                 body=item.body,
-                body_html="",
-                card_html="",
-                page_parts=None,
-                display_token=new_display_token(),
+                **derived_reset(),
                 category=categories.get(normalize_name(item.category))
                 if item.category
                 else None,

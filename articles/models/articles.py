@@ -18,6 +18,21 @@ def new_display_token() -> int:
     return secrets.randbits(62)
 
 
+# Columns made again from the rest (the rendered body, the list card, the
+# page's parts) and the token that guards the card and parts: never edited,
+# never part of a revision.
+DERIVED_FIELDS = ("body_html", "card_html", "page_parts", "display_token")
+
+
+def derived_reset(*, body: bool = True) -> dict:
+    """Values that make the derived columns be made again on the next read
+    (the body's HTML too, unless `body` is off)."""
+    values = {"card_html": "", "page_parts": None, "display_token": new_display_token()}
+    if body:
+        values["body_html"] = ""
+    return values
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(
@@ -42,13 +57,12 @@ class ArticleQuerySet(models.QuerySet):
             .defer("body", "body_html")
         )
 
-    def forget_display(self) -> int:
+    def forget_display(self, *, body: bool = False) -> int:
         """Something these articles' cards or pages show changed (a byline, a
         tag, a figure, a section's or author's name): make them again when
-        next read (rendering/cards.py, rendering/page.py)."""
-        return self.update(
-            card_html="", page_parts=None, display_token=new_display_token()
-        )
+        next read (rendering/cards.py, rendering/page.py); with `body`, the
+        body's HTML too (a figure or embed it shows changed)."""
+        return self.update(**derived_reset(body=body))
 
     def by_author(self, author):
         return self.filter(bylines__author=author)
@@ -250,19 +264,11 @@ class Article(models.Model):
         self.edited_at = timezone.now()
         # Figures are saved after the article (admin inlines), so the HTML is
         # rendered on the next read rather than here; see rendered_body().
-        self.body_html = ""
-        self.card_html = ""
-        self.page_parts = None
-        self.display_token = new_display_token()
+        for name, value in derived_reset().items():
+            setattr(self, name, value)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields,
-                "edited_at",
-                "body_html",
-                "card_html",
-                "display_token",
-            }
+            kwargs["update_fields"] = {*update_fields, "edited_at", *DERIVED_FIELDS}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
