@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import report, wrk  # noqa: E402 (needs the path above)
-from bench.servers import AppServer  # noqa: E402
+from bench.servers import AppServer, tree_cpu  # noqa: E402
 
 BACKENDS = {
     "local memory (old default)": {"DJANGO_SETTINGS_MODULE": "bench.settings_locmem"},
@@ -55,26 +55,6 @@ def _manage(env, *args, input_text=None):
         check=True,
         timeout=300,
     ).stdout
-
-
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds (user and system) of gunicorn's master and its workers,
-    from /proc: the live workers' own, and the master's count of the workers
-    it has reaped (gunicorn replaces workers after max_requests)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def fields(each):
-        return Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-
-    master = fields(pid)
-    total = sum(int(value) for value in master[11:15])  # utime stime cutime cstime
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    for child in children:
-        try:
-            total += sum(int(value) for value in fields(child)[11:13])
-        except OSError:  # exited meanwhile: counted in the master's cutime
-            pass
-    return total / ticks
 
 
 def _get(url) -> int:
@@ -192,9 +172,9 @@ def run(redis_url=None, duration=10, trials=5) -> dict:
             wrk.run(server.base + "/", 2, 16)  # warm every worker
             for page, path in (("article", url), ("home", "/")):
                 _get(server.base + path)
-                before = _tree_cpu(server.process.pid)
+                before = tree_cpu(server.process.pid)
                 result = wrk.run(server.base + path, duration, 16)
-                cpu = _tree_cpu(server.process.pid) - before
+                cpu = tree_cpu(server.process.pid) - before
                 rows.append(
                     {
                         "cache": name,

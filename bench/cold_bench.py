@@ -26,8 +26,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 from bench import report, wrk  # noqa: E402 (needs the path above)
-from bench.cache_bench import _tree_cpu  # noqa: E402
-from bench.servers import AppServer  # noqa: E402
+from bench.servers import AppServer, postgres_cpu, tree_cpu  # noqa: E402
 
 TARGETS_MS = {"article": 3.0, "home": 5.0, "tag": 5.0, "search": 10.0}
 SEARCHES = [
@@ -40,25 +39,6 @@ SEARCHES = [
     "Blinken",
     "立法會",
 ]
-
-
-def _postgres_cpu() -> float:
-    """CPU seconds of every process named postgres on this machine, and of
-    those that ended (the postmaster counts its reaped backends)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        if name.startswith("postgres"):
-            fields = stat.rsplit(")", 1)[1].split()
-            total += sum(int(value) for value in fields[11:15])
-    return total / ticks
 
 
 def kinds() -> dict[str, list[str]]:
@@ -105,9 +85,9 @@ def run(duration=15, connections=16) -> dict:
                 wrk.run(
                     server.base, max(5, len(urls) // 40), connections, paths_file=name
                 )
-                app, db = _tree_cpu(server.process.pid), _postgres_cpu()
+                app, db = tree_cpu(server.process.pid), postgres_cpu()
                 result = wrk.run(server.base, duration, connections, paths_file=name)
-                app, db = _tree_cpu(server.process.pid) - app, _postgres_cpu() - db
+                app, db = tree_cpu(server.process.pid) - app, postgres_cpu() - db
             finally:
                 os.unlink(name)
             requests = max(result["requests"], 1)

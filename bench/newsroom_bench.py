@@ -38,8 +38,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 from bench import report, wrk  # noqa: E402 (needs the path above)
-from bench.cache_bench import _tree_cpu  # noqa: E402
-from bench.servers import AppServer  # noqa: E402
+from bench.servers import AppServer, tree_cpu  # noqa: E402
 
 SEARCHES = [
     "特首", "香港", "國安法", "立法會", "選舉", "警察", "疫情", "法庭", "港", "中國",
@@ -157,7 +156,7 @@ def run(duration=60, connections=16, warm=60) -> dict:
                 cache.clear()
                 wrk.run(server.base, warm, connections, paths_file=name)
                 editor = _editor(env, duration, one_generation)
-                before = _tree_cpu(server.process.pid)
+                before = tree_cpu(server.process.pid)
                 result = wrk.run(
                     server.base,
                     duration,
@@ -165,7 +164,7 @@ def run(duration=60, connections=16, warm=60) -> dict:
                     paths_file=name,
                     cache_stats=True,
                 )
-                cpu = _tree_cpu(server.process.pid) - before
+                cpu = tree_cpu(server.process.pid) - before
                 out, err = editor.communicate(timeout=duration + 120)
                 if editor.returncode != 0:
                     raise RuntimeError(f"the editor failed:\n{err}")

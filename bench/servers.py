@@ -132,6 +132,45 @@ class AppServer:
             self.log_path.unlink(missing_ok=True)
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) of gunicorn's master and its workers,
+    from /proc: the live workers' own, and the master's count of the workers
+    it has reaped (gunicorn replaces workers after max_requests)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(each):
+        return Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+
+    master = fields(pid)
+    total = sum(int(value) for value in master[11:15])  # utime stime cutime cstime
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for child in children:
+        try:
+            total += sum(int(value) for value in fields(child)[11:13])
+        except OSError:  # exited meanwhile: counted in the master's cutime
+            pass
+    return total / ticks
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every process named postgres on this machine, and of
+    those that ended (the postmaster counts its reaped backends)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if name.startswith("postgres"):
+            fields = stat.rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15])
+    return total / ticks
+
+
 def postgres_bindir() -> Path:
     """The newest /usr/lib/postgresql/N/bin; FileNotFoundError if none."""
     found = [
