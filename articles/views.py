@@ -192,6 +192,7 @@ def article_detail(request, number, slug=None):
     )
     context = {
         "article": article,
+        "path": page.article_path(article.pk, article.slug),
         "parts": parts,
         "body": body,
         "related": related,

@@ -107,6 +107,17 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The readers' pages (newsroom/jinja_env.py says why). Found after
+        # Django's: a name that is in both is Django's.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "newsroom" / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "newsroom.jinja_env.environment",
+            "context_processors": ["articles.context_processors.site"],
+        },
+    },
 ]
 
 WSGI_APPLICATION = "newsroom.wsgi.application"

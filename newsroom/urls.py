@@ -39,6 +39,15 @@ def bare(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def bare_row(request, number):
+    """The floor of a page for benchmarks: the same stack and one row read by
+    its primary key through the ORM, its title sent as text."""
+    from articles.models import Article
+
+    title = Article.objects.filter(pk=number).values_list("title", flat=True).first()
+    return HttpResponse(title or "", content_type="text/plain")
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
@@ -55,4 +64,7 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 if os.environ.get("BENCH_BARE_VIEW"):
-    urlpatterns.insert(0, path("bench/bare", bare))
+    urlpatterns[:0] = [
+        path("bench/bare", bare),
+        path("bench/row/<int:number>", bare_row),
+    ]
