@@ -164,16 +164,19 @@ def targets(data) -> list[dict]:
     import_size = TARGET_SIZE if TARGET_SIZE in sizes else min(sizes, default=None)
     row = _import_row(data, import_size) if import_size else None
     if row:
+        # 49,000 articles in 120 s: 408 articles a second, at any size.
         target(
-            "import ≥ 1,000 articles/s, peak memory < 1 GiB",
+            "import ≥ 408 articles/s (49,000 in ≤ 120 s), peak memory ≤ 1 GiB",
             row["articles"],
-            row["articles/s"] >= 1000 and row["peak memory MiB"] < 1024,
-            f"{row['articles/s']:,.0f} articles/s, {row['peak memory MiB']:,.0f} MiB",
+            row["articles/s"] >= 49_000 / 120 and row["peak memory MiB"] <= 1024,
+            f"{row['articles/s']:,.0f} articles/s "
+            f"({49_000 / row['articles/s']:,.0f} s for 49,000), "
+            f"{row['peak memory MiB']:,.0f} MiB",
         )
         target(
-            "unchanged re-import < 15 s",
+            "unchanged re-import ≤ 5 s",
             row["articles"],
-            row["unchanged re-import s"] < 15 and row["re-import changed"] == 0,
+            row["unchanged re-import s"] <= 5 and row["re-import changed"] == 0,
             f"{row['unchanged re-import s']:.1f} s, "
             f"{row['re-import changed']} articles changed",
         )
@@ -198,21 +201,32 @@ def targets(data) -> list[dict]:
     if search:
         worst = max(search["rows"], key=lambda r: r["p95 ms"])
         target(
-            "search p95 < 150 ms at 200,000 articles",
+            "search p95 ≤ 100 ms at 200,000 articles, every query",
             search["published articles"],
-            worst["p95 ms"] < 150,
+            worst["p95 ms"] <= 100,
             f"worst p95 {worst['p95 ms']:.0f} ms ({worst['query']})",
         )
     cold = data.get("cold")
     if cold:
+        floor = next(
+            (r for r in cold["rows"] if r["page"] == "one row by primary key"), None
+        )
         for row in cold["rows"]:
+            if row.get("target ms") is None:
+                continue  # a reference, not a page
+            times_floor = (
+                f"; {row['server CPU ms/request'] / floor['server CPU ms/request']:.1f}"
+                " × one row by primary key"
+                if floor
+                else ""
+            )
             target(
                 f"cold {row['page']} ≤ {row['target ms']:g} ms of server CPU a request",
                 cold.get("published articles"),
                 row["server CPU ms/request"] <= row["target ms"],
                 f"{row['server CPU ms/request']:.2f} ms (app "
                 f"{row['app CPU ms/request']:.2f}, PostgreSQL "
-                f"{row['PostgreSQL CPU ms/request']:.2f})",
+                f"{row['PostgreSQL CPU ms/request']:.2f}{times_floor})",
             )
     newsroom = data.get("newsroom")
     if newsroom:
