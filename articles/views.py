@@ -24,6 +24,7 @@ from .models import (
     public_tags,
 )
 from .pagecache import cached_page, depends_on
+from .pagecache.counts import ListPaginator
 from .pagecache.dependencies import LIST_ALL
 from .rendering import page
 from .rendering.cards import CARD_COLUMNS, cards, with_slots
@@ -44,9 +45,15 @@ class ArticleListView(ListView):
 
     template_name = "articles/article_list.html"
     paginate_by = PAGE_SIZE
+    # The list's names (pagecache/dependencies.py): its count is kept while
+    # they hold.
+    list_names = (LIST_ALL,)
 
     def get_queryset(self):
         return Article.objects.published().values_list(*CARD_COLUMNS)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return ListPaginator(queryset, per_page, names=self.list_names, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -64,7 +71,8 @@ class SectionView(ArticleListView):
     def get_queryset(self):
         self.section = get_object_or_404(Category, slug=self.kwargs["slug"])
         pk = self.section.pk
-        depends_on(self.request, f"list:section:{pk}", f"section:{pk}")
+        self.list_names = (f"list:section:{pk}",)
+        depends_on(self.request, *self.list_names, f"section:{pk}")
         return super().get_queryset().in_section(self.section)
 
     def get_context_data(self, **kwargs):
@@ -77,7 +85,8 @@ class TagView(ArticleListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(public_tags(), slug=self.kwargs["slug"])
-        depends_on(self.request, f"list:tag:{self.tag.pk}", f"tag:{self.tag.pk}")
+        self.list_names = (f"list:tag:{self.tag.pk}",)
+        depends_on(self.request, *self.list_names, f"tag:{self.tag.pk}")
         return super().get_queryset().tagged(self.tag)
 
     def get_context_data(self, **kwargs):
@@ -91,7 +100,8 @@ class AuthorView(ArticleListView):
     def get_queryset(self):
         self.author = get_object_or_404(public_authors(), slug=self.kwargs["slug"])
         pk = self.author.pk
-        depends_on(self.request, f"list:author:{pk}", f"author:{pk}")
+        self.list_names = (f"list:author:{pk}",)
+        depends_on(self.request, *self.list_names, f"author:{pk}")
         return super().get_queryset().by_author(self.author)
 
     def get_context_data(self, **kwargs):
@@ -106,10 +116,10 @@ class MonthArchiveView(ArticleListView):
         year, month = self.kwargs["year"], self.kwargs.get("month")
         if not 1 <= year <= 9999 or (month is not None and not 1 <= month <= 12):
             raise Http404("No such month.")
-        depends_on(
-            self.request,
+        self.list_names = (
             f"list:year:{year}" if month is None else f"list:month:{year}-{month:02}",
         )
+        depends_on(self.request, *self.list_names)
         start = timezone.make_aware(datetime(year, month or 1, 1))
         if month is None or month == 12:
             end = timezone.make_aware(datetime(year + 1, 1, 1)) if year < 9999 else None

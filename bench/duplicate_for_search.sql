@@ -14,18 +14,20 @@
 -- Expects imported ids below 100,000 (legacy ids of this archive are).
 \timing on
 SET maintenance_work_mem = '1GB';
-DROP INDEX articles_searchindex_document_gin;
-DROP INDEX articles_searchindex_title_gin;
+DROP INDEX IF EXISTS articles_searchindex_document_gin;
+DROP INDEX IF EXISTS articles_searchindex_title_gin;
 INSERT INTO articles_article (
     id, title, slug, dek, body, body_html, status, published_at, last_updated_at,
     language, source_key, legacy_id, original_url, archive_url, source_path,
     source_checksum, importer_version, import_warnings, imported_at, edited_at,
-    created_at, updated_at, category_id)
+    created_at, updated_at, category_id, byline, content_fingerprint, dateline,
+    card_html, display_token)
 SELECT id + k * 100000, title, slug, dek, body, '', status,
     published_at - k * interval '37 days', last_updated_at, language,
     source_key || '-copy-' || k, NULL, original_url, archive_url, source_path,
     source_checksum, importer_version, import_warnings, imported_at, edited_at,
-    created_at, updated_at, category_id
+    created_at, updated_at, category_id, byline, content_fingerprint, dateline,
+    '', 0
 FROM articles_article, generate_series(1, :copies) AS k
 WHERE id < 100000;
 INSERT INTO articles_searchindex (article_id, published_at, title, document)
