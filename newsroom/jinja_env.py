@@ -42,7 +42,9 @@ def environment(**options) -> Environment:
 def url(name: str, *args) -> str:
     """reverse(), remembered per URLconf and script prefix: the header's
     links are the same on every page."""
-    return _reverse(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), name, args)
+    return _reverse(
+        get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), name, args
+    )
 
 
 @lru_cache(maxsize=4096)
