@@ -358,6 +358,29 @@ class FigureAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return ["article", *FigureForm.Meta.fields]
 
+    def get_search_results(self, request, queryset, search_term):
+        """Through the search index, which holds every caption with its
+        article: the figures of the best ArticleAdmin.SEARCH_LIMIT matching
+        articles whose own caption, credit or article headline match (a
+        `LIKE` over every caption took 370 ms at archive scale)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        query = search.parse_query(term[:200])
+        if not query:
+            return queryset.none(), False
+        ids = search.search_ids(
+            query, limit=ArticleAdmin.SEARCH_LIMIT, unpublished=True
+        )
+        found = [
+            pk
+            for pk, caption, credit, title in Figure.objects.filter(
+                article_id__in=ids
+            ).values_list("pk", "caption", "credit", "article__title")
+            if search.matches(query, f"{caption}\n{credit}\n{title}")
+        ]
+        return queryset.filter(pk__in=found), False
+
     def get_queryset(self, request):
         figures = super().get_queryset(request)
         if can_publish(request.user):

@@ -498,3 +498,44 @@ def test_the_change_list_filters_by_year_from_a_cached_list_of_years(editor_clie
     response = editor_client.get(LIST_URL, {"year": "2019"})
     assert {a.title for a in response.context["cl"].result_list} == {"二〇一九年"}
     assert editor_client.get(LIST_URL, {"year": "x"}).status_code == 200
+
+
+FIGURE_LIST_URL = "/admin/articles/figure/"
+
+
+def figures_listed(client, query) -> set[str]:
+    response = client.get(FIGURE_LIST_URL, {"q": query})
+    assert response.status_code == 200
+    return {f.caption for f in response.context["cl"].result_list}
+
+
+def test_the_figure_list_searches_captions_credits_and_headlines_by_the_index(
+    client, editor_client, writer
+):
+    from articles import search
+
+    rally = make_article("遊行現場", slug="a", body="特首回應。")
+    Figure.objects.create(
+        article=rally, position=1, caption="維園集會人群", credit="Reuters"
+    )
+    Figure.objects.create(article=rally, position=2, caption="警方封路")
+    own = make_article(
+        "作者草稿", slug="b", status=Article.Status.DRAFT, published_at=None,
+        created_by=writer,
+    )  # fmt: skip
+    Figure.objects.create(article=own, position=1, caption="草稿的集會照片")
+    search.reindex(Article.objects.values_list("pk", flat=True))
+
+    assert figures_listed(editor_client, "集會") == {"維園集會人群", "草稿的集會照片"}
+    assert figures_listed(editor_client, "维园") == {"維園集會人群"}  # either script
+    assert figures_listed(editor_client, "reut") == {
+        "維園集會人群"
+    }  # a credit, a prefix
+    assert figures_listed(editor_client, "遊行") == {
+        "維園集會人群",
+        "警方封路",
+    }  # headline
+    # The body matched the article, not its figures' own text.
+    assert figures_listed(editor_client, "特首") == set()
+    assert figures_listed(editor_client, "!!") == set()
+    assert figures_listed(client, "集會") == {"草稿的集會照片"}  # a writer: their own

@@ -502,7 +502,11 @@ class _Importer:
                         section=item.category,
                         dek=item.dek,
                         captions=[
-                            *(f.caption for f in item.figures),
+                            *(
+                                part
+                                for f in item.figures
+                                for part in (f.caption, f.credit)
+                            ),
                             *(
                                 part
                                 for e in item.embeds

@@ -31,6 +31,7 @@ from .highlight import highlight
 from .index import (
     TABLE,
     Document,
+    bulk_loading,
     clear_index,
     document_of,
     documents_for,
@@ -40,13 +41,21 @@ from .index import (
     remove_documents,
 )
 from .query import explain, search_ids
-from .terms import MAX_QUERY_TERMS, Query, document_terms, fold, parse_query
+from .terms import (
+    MAX_QUERY_TERMS,
+    Query,
+    document_terms,
+    fold,
+    matches,
+    parse_query,
+)
 
 __all__ = [
     "MAX_QUERY_TERMS",
     "TABLE",
     "Document",
     "Query",
+    "bulk_loading",
     "clear_index",
     "document_of",
     "document_terms",
@@ -55,6 +64,7 @@ __all__ = [
     "fold",
     "highlight",
     "index_documents",
+    "matches",
     "meta_text",
     "parse_query",
     "reindex",

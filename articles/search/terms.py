@@ -88,3 +88,13 @@ def parse_query(text: str) -> Query:
         words=tuple(words)[: MAX_QUERY_TERMS // 2],
         runs=tuple(runs),
     )
+
+
+def matches(query: Query, text: str) -> bool:
+    """Whether `text` matches the query as the index would match it: every
+    Han term among its terms, every word the start of one of its words."""
+    terms = set(document_terms(text))
+    if not all(term in terms for term in query.han_terms):
+        return False
+    words = [term for term in terms if not _HAN_RE.match(term)]
+    return all(any(w.startswith(word) for w in words) for word in query.words)
