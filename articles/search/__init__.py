@@ -31,7 +31,6 @@ from .highlight import highlight
 from .index import (
     TABLE,
     Document,
-    bulk_loading,
     clear_index,
     document_of,
     documents_for,
@@ -55,7 +54,6 @@ __all__ = [
     "TABLE",
     "Document",
     "Query",
-    "bulk_loading",
     "clear_index",
     "document_of",
     "document_terms",

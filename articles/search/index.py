@@ -1,8 +1,6 @@
 """Writing the search index: one row per article, as readers read it."""
 
-import os
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -148,37 +146,3 @@ def reindex(article_ids: Iterable[int]) -> None:
     docs = documents_for(ids)
     remove_documents(set(ids) - {doc.article_id for doc in docs})
     index_documents(docs)
-
-
-# A GIN index takes new entries into a pending list and merges the list into
-# the index in bulk once it outgrows gin_pending_list_limit (4 MB by default:
-# a merge every few dozen articles). A bulk load merges far less often with a
-# larger list, then merges what is left once at the end, so searches do not
-# scan a long pending list afterwards.
-BULK_PENDING_LIST = os.environ.get("IMPORT_GIN_PENDING_LIST", "64MB")
-BULK_WORK_MEM = "64MB"  # what a merge sorts its entries in
-
-
-@contextmanager
-def bulk_loading():
-    """Around a large import: fewer, larger merges into the search index."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('gin_pending_list_limit', %s, false)",
-            [BULK_PENDING_LIST],
-        )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET gin_pending_list_limit; RESET work_mem")
-            cursor.execute(
-                "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i"
-                " JOIN pg_class c ON c.oid = i.indexrelid"
-                " JOIN pg_am am ON am.oid = c.relam"
-                " WHERE i.indrelid = %s::regclass AND am.amname = 'gin'",
-                [TABLE],
-            )
