@@ -560,10 +560,17 @@ def _invalidate_on_commit(items, outcomes) -> None:
 
     kinds = {outcome.outcome for outcome in outcomes}
     if kinds & {CREATED, UPDATED}:
+        # Every page, the duplicates' links included: one version moved, not
+        # one per article (a name each is a file each on the file cache).
         transaction.on_commit(bump_all)
         transaction.on_commit(schedule_changed)
-    if DUPLICATE in kinds:
-        numbers = {item.legacy_id for item in items if item.legacy_id is not None}
+    elif DUPLICATE in kinds:
+        duplicates = {o.source_key for o in outcomes if o.outcome == DUPLICATE}
+        numbers = {
+            item.legacy_id
+            for item in items
+            if item.source_key in duplicates and item.legacy_id is not None
+        }
         transaction.on_commit(lambda: bump(f"article:{n}" for n in numbers))
 
 
