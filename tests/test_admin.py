@@ -539,3 +539,19 @@ def test_the_figure_list_searches_captions_credits_and_headlines_by_the_index(
     assert figures_listed(editor_client, "特首") == set()
     assert figures_listed(editor_client, "!!") == set()
     assert figures_listed(client, "集會") == {"草稿的集會照片"}  # a writer: their own
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "sqlite",
+    reason="SQLite's plan; PostgreSQL's planner sorts a table this small",
+)
+def test_a_deep_page_of_the_change_list_is_read_in_index_order_not_sorted():
+    from django.db import connection
+
+    page = Article.objects.order_by("-published_at", "-pk")[4950:5000]
+    sql, params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "article_pub_id_idx" in plan
+    assert "TEMP B-TREE" not in plan  # no sort of every article

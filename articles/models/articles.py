@@ -255,6 +255,9 @@ class Article(models.Model):
                 name="article_cat_pub_idx",
             ),
             models.Index(fields=["source_checksum"], name="article_checksum_idx"),
+            # The editors' change list, every status, in the model's order:
+            # page 100 reads 5,000 entries of this instead of sorting them all.
+            models.Index(fields=["-published_at", "-id"], name="article_pub_id_idx"),
         ]
 
     def __str__(self):
