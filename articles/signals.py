@@ -192,6 +192,7 @@ def figure_changed(sender, instance, raw=False, **kwargs):
             ]
             Figure.objects.filter(pk=instance.pk).update(renditions=renditions)
             instance.renditions = renditions
+    _reindex_later(instance.article_id)  # its caption and credit are indexed
     _bump_later(instance.article_id)
 
 

@@ -555,3 +555,17 @@ def test_a_deep_page_of_the_change_list_is_read_in_index_order_not_sorted():
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "article_pub_id_idx" in plan
     assert "TEMP B-TREE" not in plan  # no sort of every article
+
+
+def test_a_figure_saved_in_the_figure_list_is_found_by_its_new_caption(
+    editor_client, django_capture_on_commit_callbacks
+):
+    article = make_article("遊行現場", slug="a")
+    with django_capture_on_commit_callbacks(execute=True):
+        figure = Figure.objects.create(article=article, position=1, caption="維園集會")
+    assert figures_listed(editor_client, "集會") == {"維園集會"}
+    with django_capture_on_commit_callbacks(execute=True):
+        figure.caption = "警方封路"
+        figure.save()
+    assert figures_listed(editor_client, "封路") == {"警方封路"}
+    assert figures_listed(editor_client, "集會") == set()

@@ -14,6 +14,7 @@ while one of its names moved is not kept.
 
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
@@ -23,12 +24,23 @@ from newsroom.middleware import CACHE_FAILURES
 from . import versions
 
 PREFIX = "newsroom:count:"
-TIMEOUT = 24 * 3600
 
 
 def list_count(names: Iterable[str], count: Callable[[], int]) -> int:
-    """count(), or the count kept for the current versions of `names`."""
+    """count(), or the count kept for the current versions of `names`.
+
+    Kept as long as a page is (PAGE_CACHE_SECONDS; with the page cache off,
+    never), and only after the scheduled articles whose time has come have
+    moved their lists: this request may be one the page cache let through
+    (staff, a session), which releases nothing itself.
+    """
+    from .dependencies import release_due
+
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        return count()
     names = sorted({*names, versions.SITE})
+    versions.retry_pending()
+    release_due()
     try:
         found = versions.current(names)
         if len(found) < len(names):
@@ -45,7 +57,7 @@ def list_count(names: Iterable[str], count: Callable[[], int]) -> int:
         # Kept only if nothing moved while counting: a count made from data
         # older than a change is never stored under the change's versions.
         if versions.current(names) == found:
-            cache.set(_key(found), value, timeout=TIMEOUT)
+            cache.set(_key(found), value, timeout=settings.PAGE_CACHE_SECONDS)
     except CACHE_FAILURES:
         pass
     return value
