@@ -351,7 +351,8 @@ def markdown(data) -> str:
             "## Cold pages",
             "",
             f"{c.get('published articles', 0):,} published articles on PostgreSQL; "
-            "gunicorn with 2 sync workers and the page cache off; wrk "
+            "gunicorn with 2 sync workers, every page rendered (a parameter no "
+            "view reads: the page cache renders it and never stores it); wrk "
             f"-t2 -c{c['connections']} -d{c['duration']}s over each kind's pages, "
             "after a first pass made their stored parts and cards "
             "(`bench/cold_bench.py`). Server CPU: gunicorn's processes and every "

@@ -3,8 +3,9 @@
     DATABASE_URL=postgres://... .venv/bin/python bench/cold_bench.py
         [--duration 15] [--connections 16] [--json]
 
-The database must hold an imported archive. gunicorn with 2 sync workers and
-the page cache off, so every request renders; wrk walks many different pages
+The database must hold an imported archive. gunicorn with 2 sync workers;
+every URL carries a parameter no view reads, so the page cache renders it and
+never stores it: every request is a cold page, as production meets one; wrk walks many different pages
 of each kind (300 articles, the home page and its next pages, the 100 busiest
 tags, 8 searches), after a first pass that made the stored parts and cards a
 page is read from (as after any change: a change forgets only those of the
@@ -68,6 +69,14 @@ def kinds() -> dict[str, list[str]]:
     }
 
 
+def _uncached(url: str) -> str:
+    """The URL with a parameter no view reads: the page cache renders it and
+    does not store it (pagecache/middleware.py), so every request is a cold
+    page as production meets one: behind the page cache's miss, with the
+    lists' counts kept."""
+    return url + ("&" if "?" in url else "?") + "cold=1"
+
+
 def _give_lists_versions() -> None:
     """Give the walked lists' names versions, as a running site's have (a
     page stored or a change made gives them one; with the page cache off,
@@ -88,12 +97,15 @@ def _give_lists_versions() -> None:
 def run(duration=15, connections=16) -> dict:
     if not wrk.available():
         raise FileNotFoundError("wrk is not installed (apt-get install wrk)")
+    # A private file cache: no page another run stored is ever served, and
+    # the bench and the server share it (the lists' versions given here).
+    os.environ.pop("REDIS_URL", None)
+    os.environ["CACHE_DIR"] = tempfile.mkdtemp(prefix="cold-cache-")
     pages = kinds()
     env = dict(
         os.environ,
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1",
-        PAGE_CACHE_SECONDS="0",
         GUNICORN_WORKERS="2",
         BENCH_BARE_VIEW="1",
     )
@@ -103,7 +115,7 @@ def run(duration=15, connections=16) -> dict:
         for kind, urls in pages.items():
             handle, name = tempfile.mkstemp(prefix=f"cold-{kind}-", suffix=".txt")
             with os.fdopen(handle, "w") as file:
-                file.write("\n".join(urls) + "\n")
+                file.write("\n".join(map(_uncached, urls)) + "\n")
             try:
                 # A first pass: stored parts and cards made, workers warmed.
                 wrk.run(
@@ -158,7 +170,8 @@ def main():
         print(json.dumps(result, indent=2))
         return
     print(
-        f"gunicorn 2 sync workers, page cache off; wrk -t2 -c{options.connections}"
+        "gunicorn 2 sync workers, every page rendered (a parameter no view reads);"
+        f" wrk -t2 -c{options.connections}"
         f" -d{options.duration}s over each kind's pages\n"
     )
     print(table(result["rows"]))
