@@ -92,9 +92,14 @@ def parse_query(text: str) -> Query:
 
 def matches(query: Query, text: str) -> bool:
     """Whether `text` matches the query as the index would match it: every
-    Han term among its terms, every word the start of one of its words."""
-    terms = set(document_terms(text))
-    if not all(term in terms for term in query.han_terms):
+    Han term in it (a term of Han characters is among a text's terms exactly
+    when it stands in the folded text), every word the start of one of its
+    words."""
+    folded = fold(text)
+    if not all(term in folded for term in query.han_terms):
         return False
-    words = [term for term in terms if not _HAN_RE.match(term)]
-    return all(any(w.startswith(word) for w in words) for word in query.words)
+    return all(_word_start(word).search(folded) for word in query.words)
+
+
+def _word_start(word: str) -> re.Pattern:
+    return re.compile(rf"(?<![0-9a-z\u00c0-\u024f]){re.escape(word)}")
