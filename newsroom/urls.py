@@ -41,11 +41,19 @@ def bare(request):
 
 def bare_row(request, number):
     """The floor of a page for benchmarks: the same stack and one row read by
-    its primary key through the ORM, its title sent as text."""
+    its primary key through the ORM, its title sent as text (a published
+    article's only: drafts stay closed here too)."""
     from articles.models import Article
 
-    title = Article.objects.filter(pk=number).values_list("title", flat=True).first()
-    return HttpResponse(title or "", content_type="text/plain")
+    title = (
+        Article.objects.published()
+        .filter(pk=number)
+        .values_list("title", flat=True)
+        .first()
+    )
+    if title is None:
+        raise Http404("No such published article.")
+    return HttpResponse(title, content_type="text/plain")
 
 
 urlpatterns = [

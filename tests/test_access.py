@@ -597,3 +597,21 @@ def test_the_figure_form_names_no_article_but_the_writers_own(desk):
     assert "鮑勃SECRET乙" not in get.content.decode()
     assert "鮑勃SECRET乙" not in post.content.decode()
     assert "愛麗絲草稿" in get.content.decode()  # the writer's own, to choose from
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_one_row_view_shows_only_published_titles(rf):
+    """Mounted only with BENCH_BARE_VIEW; even then a draft stays closed."""
+    from django.http import Http404
+
+    from articles.models import Article
+    from newsroom.urls import bare_row
+    from tests.factories import make_article
+
+    public = make_article("公開標題", slug="p")
+    draft = make_article(
+        "草稿標題", slug="d", status=Article.Status.DRAFT, published_at=None
+    )
+    assert bare_row(rf.get("/"), public.pk).content.decode() == "公開標題"
+    with pytest.raises(Http404):
+        bare_row(rf.get("/"), draft.pk)
