@@ -202,7 +202,7 @@ def article_detail(request, number, slug=None):
     )
     context = {
         "article": article,
-        "path": page.article_path(article.pk, article.slug),
+        "path": article.get_absolute_url(),
         "parts": parts,
         "body": body,
         "related": related,

@@ -20,7 +20,7 @@ from django.utils import dateformat, timezone
 from jinja2 import Environment, pass_context
 from markupsafe import Markup, escape
 
-from articles.models import is_web_url
+from articles.templatetags.newsroom import web_url
 from newsroom.csp import allow_inline
 
 
@@ -73,11 +73,6 @@ def local_date(value) -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     day = f"{local.year}年{local.month}月{local.day}日"
     return day if local.hour == local.minute == 0 else f"{day} {local:%H:%M}"
-
-
-def web_url(value) -> str:
-    """The URL if it is http(s), else "" (no javascript: or data: links)."""
-    return value if is_web_url(str(value or "")) else ""
 
 
 @pass_context

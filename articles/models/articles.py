@@ -275,9 +275,12 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse(
-            "articles:detail", kwargs={"number": self.pk, "slug": self.url_slug}
-        )
+        return self.path_for(self.pk, self.slug)
+
+    @staticmethod
+    def path_for(pk: int, slug: str) -> str:
+        """An article's URL from its row's columns (no instance needed)."""
+        return reverse("articles:detail", kwargs={"number": pk, "slug": slug or "-"})
 
     @property
     def url_slug(self) -> str:

@@ -34,13 +34,12 @@ def list_count(names: Iterable[str], count: Callable[[], int]) -> int:
     moved their lists: this request may be one the page cache let through
     (staff, a session), which releases nothing itself.
     """
-    from .dependencies import release_due
+    from .dependencies import catch_up
 
     if settings.PAGE_CACHE_SECONDS <= 0:
         return count()
     names = sorted({*names, versions.SITE})
-    versions.retry_pending()
-    release_due()
+    catch_up()
     try:
         found = versions.current(names)
         if len(found) < len(names):

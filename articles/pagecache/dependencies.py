@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from newsroom.middleware import CACHE_FAILURES
 
+from . import versions
 from .versions import bump
 
 logger = logging.getLogger(__name__)
@@ -149,6 +150,13 @@ def _next_scheduled(after: float) -> float:
         published_at__gt=datetime.fromtimestamp(after, UTC),
     ).aggregate(next=Min("published_at"))["next"]
     return when.timestamp() if when else math.inf
+
+
+def catch_up() -> None:
+    """Before a page or a kept count is read: the bumps a failing cache
+    refused, then the scheduled articles whose time has come."""
+    versions.retry_pending()
+    release_due()
 
 
 def release_due() -> None:

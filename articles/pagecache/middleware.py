@@ -181,10 +181,9 @@ class PageCacheMiddleware:
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
             return self.get_response(request)
-        from .dependencies import release_due
+        from .dependencies import catch_up
 
-        versions.retry_pending()  # bumps a failing cache refused
-        release_due()  # scheduled articles whose time has come: before any hit
+        catch_up()  # before any hit
         key, storable = _page_key(request)
         entry, fresh = near.get(key)
         if entry is not None and fresh:

@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 from django.db.models import Count, Prefetch
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
@@ -126,17 +125,12 @@ def related_articles(ids: list[int]) -> list[Related]:
     if not ids:
         return []
     found = {
-        pk: Related(pk, article_path(pk, slug), title, published_at)
+        pk: Related(pk, Article.path_for(pk, slug), title, published_at)
         for pk, title, slug, published_at in Article.objects.published()
         .filter(pk__in=ids)
         .values_list("pk", "title", "slug", "published_at")
     }
     return [found[pk] for pk in ids if pk in found]
-
-
-def article_path(pk: int, slug: str) -> str:
-    """Article.get_absolute_url from the row's columns."""
-    return reverse("articles:detail", kwargs={"number": pk, "slug": slug or "-"})
 
 
 def json_ld_data(article) -> dict:
