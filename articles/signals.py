@@ -86,6 +86,15 @@ def article_saved(sender, instance, created=False, raw=False, **kwargs):
     # Entering, leaving or moving in time changes other articles' related
     # lists; an edit of its words does not.
     moved = getattr(instance, "_placed_before", None) != placed
+    if moved:
+        shown_at = (
+            instance.published_at
+            if instance.status == Article.Status.PUBLISHED
+            else None
+        )
+        TaggedArticle.objects.filter(content_object_id=instance.pk).update(
+            published_at=shown_at
+        )
     before = getattr(instance, "_shown_before", frozenset())
     _bump_later(instance.pk, before, moved=moved)
     transaction.on_commit(schedule_changed)
@@ -143,6 +152,20 @@ def byline_changed(sender, instance, **kwargs):
 
 def _tag_names(tag_ids):
     return [f"list:tag:{pk}" for pk in tag_ids]
+
+
+@receiver(pre_save, sender=TaggedArticle)
+def tagging_saving(sender, instance, raw=False, **kwargs):
+    # The link's copy of its article's publication time (tag pages read in
+    # its order). taggit's add() and the admin's inline save links one by
+    # one; the importer sets it on the links it writes in bulk.
+    instance.published_at = (
+        Article.objects.filter(
+            pk=instance.content_object_id, status=Article.Status.PUBLISHED
+        )
+        .values_list("published_at", flat=True)
+        .first()
+    )
 
 
 @receiver([post_save, post_delete], sender=TaggedArticle)

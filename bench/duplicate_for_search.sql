@@ -34,6 +34,15 @@ INSERT INTO articles_searchindex (article_id, published_at, title, document)
 SELECT article_id + k * 100000, published_at - k * interval '37 days', title, document
 FROM articles_searchindex, generate_series(1, :copies) AS k
 WHERE article_id < 100000;
+-- Their tags and bylines, so tag and author pages can be measured at size too.
+INSERT INTO articles_taggedarticle (content_object_id, tag_id)
+SELECT content_object_id + k * 100000, tag_id
+FROM articles_taggedarticle, generate_series(1, :copies) AS k
+WHERE content_object_id < 100000;
+INSERT INTO articles_byline (article_id, author_id, position, role)
+SELECT article_id + k * 100000, author_id, position, role
+FROM articles_byline, generate_series(1, :copies) AS k
+WHERE article_id < 100000;
 CREATE INDEX articles_searchindex_title_gin ON articles_searchindex USING GIN (title);
 CREATE INDEX articles_searchindex_document_gin ON articles_searchindex USING GIN (document);
 ANALYZE;

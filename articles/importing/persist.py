@@ -452,8 +452,15 @@ class _Importer:
             for name in item.tags:
                 tag = tags[normalize_name(name)]
                 article_tags.setdefault(tag.pk, tag)
+            shown_at = (
+                article.published_at
+                if article.status == Article.Status.PUBLISHED
+                else None
+            )
             article_tagged = [
-                TaggedArticle(content_object_id=article.pk, tag_id=tag_id)
+                TaggedArticle(
+                    content_object_id=article.pk, tag_id=tag_id, published_at=shown_at
+                )
                 for tag_id in article_tags
             ]
             for link in article_tagged:

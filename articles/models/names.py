@@ -156,10 +156,20 @@ class TaggedArticle(TaggedItemBase):
     tag = models.ForeignKey(
         Tag, on_delete=models.CASCADE, related_name="tagged_articles"
     )
+    # The article's publication time while its status is published, else
+    # null (kept by signals.py and the importer): a tag's page reads its
+    # newest articles in this index's order instead of sorting all of them.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("tag link")
         verbose_name_plural = _("tag links")
+        indexes = [
+            models.Index(
+                fields=["tag", "-published_at", "-content_object"],
+                name="tagged_article_date_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["content_object", "tag"], name="tagged_article_unique"
