@@ -433,9 +433,10 @@ class Byline(models.Model):
 
 def public_tags():
     """Tags with at least one published article: a name used only by drafts
-    is not public yet (no page, feed or sitemap entry)."""
+    is not public yet (no page, feed or sitemap entry). Read from the links'
+    copy of the publication time: one entry of their date index a tag."""
     tagged = TaggedArticle.objects.filter(
-        tag=models.OuterRef("pk"), content_object__in=Article.objects.published()
+        tag=models.OuterRef("pk"), published_at__lte=timezone.now()
     )
     return Tag.objects.filter(models.Exists(tagged))
 
