@@ -262,9 +262,9 @@ def content_fingerprint(
 
 
 def is_article_file(name: str) -> bool:
-    return name.lower().endswith(ARTICLE_SUFFIXES) and not PurePath(
+    return name.lower().endswith(ARTICLE_SUFFIXES) and not os.path.basename(
         name
-    ).name.startswith(".")
+    ).startswith(".")
 
 
 def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -279,12 +279,19 @@ def find_article_files(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         if path.is_dir():
             for root, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
+                folder = Path(root)  # one Path a folder, a child a file
                 for name in files:
-                    candidate = Path(root) / name
+                    candidate = folder / name
                     (articles if is_article_file(name) else others).add(candidate)
         else:
             (articles if is_article_file(path.name) else others).add(path)
-    return sorted(articles), sorted(others)
+    # Path order (part by part), by a key computed once a path rather than
+    # in each of the sort's comparisons.
+    return sorted(articles, key=_parts), sorted(others, key=_parts)
+
+
+def _parts(path: Path) -> tuple[str, ...]:
+    return path.parts
 
 
 @dataclass(frozen=True, slots=True)

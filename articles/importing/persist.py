@@ -156,18 +156,15 @@ class _Importer:
         """Outcomes of the files that need no parsing, and the files that do."""
         outcomes: list[FileOutcome] = []
         sources = [s for s in batch if isinstance(s, SourceFile)]
+        # The edit times only when they decide (--overwrite): reading and
+        # converting them is most of this query's cost on SQLite.
+        edits = ("imported_at", "edited_at") if self.overwrite else ()
         known = {
             row["source_checksum"]: row
             for row in Article.objects.filter(
                 source_checksum__in={s.checksum for s in sources},
                 importer_version=IMPORTER_VERSION,
-            ).values(
-                "source_key",
-                "source_checksum",
-                "import_warnings",
-                "imported_at",
-                "edited_at",
-            )
+            ).values("source_key", "source_checksum", "import_warnings", *edits)
         }
         aliases = {
             alias.source_checksum: alias
