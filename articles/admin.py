@@ -30,7 +30,13 @@ from .editorial.forms import (
     FigureForm,
 )
 from .editorial.history import GuardedVersionAdmin
-from .editorial.inlines import BylineInline, EmbedInline, FigureInline, TagInline
+from .editorial.inlines import (
+    BylineInline,
+    CorrectionInline,
+    EmbedInline,
+    FigureInline,
+    TagInline,
+)
 from .editorial.permissions import (
     WRITER_STATUSES,
     can_change,
@@ -43,6 +49,7 @@ from .models import (
     Author,
     Byline,
     Category,
+    Correction,
     Figure,
     Tag,
 )
@@ -81,7 +88,8 @@ class ArticleAdmin(GuardedVersionAdmin):
     show_full_result_count = False  # no second COUNT(*) over the archive
     list_select_related = ["category"]
     list_per_page = 50
-    inlines = [BylineInline, TagInline, FigureInline, EmbedInline]
+    inlines = [BylineInline, TagInline, FigureInline, EmbedInline, CorrectionInline]
+    unversioned_inlines = (CorrectionInline,)
     prepopulated_fields = {"slug": ["title"]}
     actions = ["publish", "unpublish"]
     save_on_top = True
@@ -195,6 +203,14 @@ class ArticleAdmin(GuardedVersionAdmin):
 
     def has_publish_permission(self, request):
         return can_publish(request.user)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Correction:
+            for note_form in formset.forms:
+                note = note_form.instance
+                if note.pk is None and note_form.has_changed():
+                    note.created_by = request.user
+        super().save_formset(request, form, formset, change)
 
     def save_model(self, request, obj, form, change):
         if not can_publish(request.user):

@@ -6,11 +6,21 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .models import Article, Byline, Category, is_web_url, public_authors, public_tags
+from .models import (
+    Article,
+    Byline,
+    Category,
+    Correction,
+    is_web_url,
+    public_authors,
+    public_corrections,
+    public_tags,
+)
 from .pagecache import depends_on
 from .rendering.embeds import embed_label
 
@@ -45,10 +55,10 @@ class ArticleFeed(Feed):
                 "tags",
                 Prefetch("bylines", queryset=Byline.objects.select_related("author")),
                 "embeds",
+                "corrections",
             )
-            .defer("body", "body_html")
-            .order_by("-published_at", "-pk")[:20]
-        )
+            .defer("body", "body_html")[:20]
+        )  # newest first: the selection's order (a tag's is its links' index)
 
     def item_title(self, item):
         return xml_safe(item.title)
@@ -70,6 +80,8 @@ class ArticleFeed(Feed):
                     format_html('<a href="{}">網頁存檔</a>', embed.archive_url)
                 )
             parts.append(format_html("<p>{}</p>", mark_safe(" · ".join(links))))
+        for note in item.corrections.all():
+            parts.append(_note_html(note))
         return "".join(parts)
 
     def item_pubdate(self, item):
@@ -155,4 +167,49 @@ class TagAtomFeed(AtomMixin, TagFeed):
 
 
 class AuthorAtomFeed(AtomMixin, AuthorFeed):
+    pass
+
+
+def _note_html(note) -> str:
+    label = "更正" if note.kind == Correction.Kind.CORRECTION else "更新"
+    when = timezone.localtime(note.noted_at).strftime("%Y-%m-%d %H:%M")
+    return format_html(
+        "<p><strong>{}</strong>（{}）：{}</p>", label, when, xml_safe(note.text)
+    )
+
+
+class CorrectionFeed(Feed):
+    """The latest 20 corrections and updates of published articles."""
+
+    feed_type = Rss201rev2Feed
+    title = "眾新聞檔案：更正及更新"
+    description = "已發佈文章的更正及更新"
+    language = "zh-Hant"
+
+    def link(self):
+        return reverse("articles:corrections")
+
+    def items(self):
+        return public_corrections().defer("article__body", "article__body_html")[:20]
+
+    def item_title(self, item):
+        label = "更正" if item.kind == Correction.Kind.CORRECTION else "更新"
+        return xml_safe(f"{label}：{item.article.title}")
+
+    def item_link(self, item):
+        return item.article.get_absolute_url()
+
+    def item_description(self, item):
+        return _note_html(item)
+
+    def item_pubdate(self, item):
+        return item.noted_at
+
+    def item_guid(self, item):
+        return f"correction:{item.pk}"
+
+    item_guid_is_permalink = False
+
+
+class CorrectionAtomFeed(AtomMixin, CorrectionFeed):
     pass

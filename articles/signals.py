@@ -26,6 +26,7 @@ from .models import (
     Author,
     Byline,
     Category,
+    Correction,
     Embed,
     Figure,
     Tag,
@@ -33,7 +34,12 @@ from .models import (
 )
 from .models.articles import derived_reset
 from .pagecache import SITE, article_names, bump, schedule_changed
-from .pagecache.dependencies import LIST_ALL, is_public_names, refresh_neighbours
+from .pagecache.dependencies import (
+    LIST_ALL,
+    LIST_CORRECTIONS,
+    is_public_names,
+    refresh_neighbours,
+)
 from .rendering.links import linked_numbers
 
 
@@ -300,3 +306,13 @@ def renamed(sender, instance, created=False, raw=False, **kwargs):
         bump([LIST_ALL])
 
     transaction.on_commit(reindex_all)
+
+
+@receiver([post_save, post_delete], sender=Correction)
+def correction_changed(sender, instance, **kwargs):
+    # The page's stored parts carry the notes, its JSON-LD and the feeds'
+    # updated time follow them.
+    Article.objects.filter(pk=instance.article_id).update(
+        updated_at=timezone.now(), **derived_reset(body=False)
+    )
+    _bump_later(instance.article_id, extra=[LIST_CORRECTIONS])

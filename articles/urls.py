@@ -3,7 +3,7 @@ from django.urls import path
 
 from . import feeds, views
 from .pagecache import cached_page
-from .pagecache.dependencies import LIST_ALL
+from .pagecache.dependencies import LIST_ALL, LIST_CORRECTIONS
 from .sitemaps import SITEMAPS, news_sitemap
 
 app_name = "articles"
@@ -28,6 +28,17 @@ urlpatterns = [
         name="archive-month",
     ),
     path("search/", views.search_view, name="search"),
+    path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
+    path(
+        "corrections/feed/",
+        cached_page(feeds.CorrectionFeed(), depends=[LIST_CORRECTIONS, LIST_ALL]),
+        name="corrections-feed",
+    ),
+    path(
+        "corrections/feed/atom/",
+        cached_page(feeds.CorrectionAtomFeed(), depends=[LIST_CORRECTIONS, LIST_ALL]),
+        name="corrections-feed-atom",
+    ),
     path("feed/", cached_page(feeds.ArticleFeed(), depends=[LIST_ALL]), name="feed"),
     path(
         "feed/atom/",

@@ -4,6 +4,7 @@ render Markdown or write (but for storing a body's HTML on its first read)."""
 import time
 from datetime import datetime
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
@@ -21,11 +22,12 @@ from .models import (
     ArticleAlias,
     Category,
     public_authors,
+    public_corrections,
     public_tags,
 )
 from .pagecache import cached_page, depends_on
 from .pagecache.counts import ListPaginator
-from .pagecache.dependencies import LIST_ALL
+from .pagecache.dependencies import LIST_ALL, LIST_CORRECTIONS
 from .rendering import page
 from .rendering.cards import CARD_COLUMNS, cards, with_slots
 from .rendering.text import reader_text
@@ -136,6 +138,26 @@ class MonthArchiveView(ArticleListView):
         return context
 
 
+@method_decorator(cached_page(params=["page"]), name="dispatch")
+class CorrectionListView(ListView):
+    """/corrections/: every correction and update of a published article,
+    newest first."""
+
+    template_name = "articles/corrections.html"
+    paginate_by = PAGE_SIZE
+    list_names = (LIST_CORRECTIONS, LIST_ALL)
+
+    def get_queryset(self):
+        depends_on(self.request, *self.list_names)
+        return public_corrections().only(
+            "kind", "text", "noted_at", "article__id", "article__title",
+            "article__slug",
+        )  # fmt: skip
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return ListPaginator(queryset, per_page, names=self.list_names, **kwargs)
+
+
 @cached_page(depends=[LIST_ALL])
 def archive_index(request):
     """Years and months with their article counts."""
@@ -207,6 +229,7 @@ def article_detail(request, number, slug=None):
         "body": body,
         "related": related,
         "json_ld": page.json_ld(request, parts["ld"]),
+        "notes_at_top": settings.CORRECTIONS_POSITION == "top",
     }
     response = render(request, "articles/article_detail.html", context)
     # When this copy was made, not the row's updated_at: the page also shows

@@ -247,6 +247,12 @@ PAGE_CACHE_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_CHECK_SECONDS", "1")
 # The query parameters pages read; any other one is never part of a cache key.
 PAGE_CACHE_QUERY_PARAMS = ("page", "q", "p")
 
+# Where an article page shows its corrections and updates: "top" (under the
+# headline) or "bottom" (after the body).
+CORRECTIONS_POSITION = os.environ.get("CORRECTIONS_POSITION", "bottom")
+if CORRECTIONS_POSITION not in {"top", "bottom"}:
+    raise ImproperlyConfigured('CORRECTIONS_POSITION must be "top" or "bottom".')
+
 # Logs: one JSON object a line on stderr (LOG_FORMAT=text for people).
 LOGGING = {
     "version": 1,

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from reversion.models import Version
 
-from articles.models import Article, Author, Byline, Category, Figure, Tag
+from articles.models import Article, Author, Byline, Category, Correction, Figure, Tag
 from articles.roles import EDITORS, WRITERS
 from tests.test_admin import _Form
 
@@ -79,6 +79,7 @@ def world():
     draft_author = Author.objects.create(name="秘密作者", slug="秘密作者")
 
     public = _article("公開文章", editor, status=Article.Status.PUBLISHED)
+    Correction.objects.create(article=public, text="公開文章的更正")
     Byline.objects.create(article=public, author=author, position=0)
     public.tags.add("公開標籤")
     Figure.objects.create(
@@ -182,6 +183,10 @@ def snapshot(user=None):
         "authors": sorted(Author.objects.exclude(name="HACKED").values_list("name")),
         "users": sorted(
             User.objects.values_list("username", "is_staff", "is_superuser")
+        ),
+        # Corrections are editors' only.
+        "corrections": sorted(
+            Correction.objects.values_list("pk", "article_id", "kind", "text")
         ),
     }
 

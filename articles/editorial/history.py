@@ -55,6 +55,15 @@ def only_of(article, revision) -> bool:
 
 
 class GuardedVersionAdmin(CompareVersionAdmin):
+    # Inlines whose rows are no part of the object's revisions: restoring an
+    # old version never takes back what they hold (a published correction).
+    unversioned_inlines = ()
+
+    def _reversion_introspect_inline_admin(self, inline):
+        if inline in self.unversioned_inlines:
+            return None, None
+        return super()._reversion_introspect_inline_admin(inline)
+
     def reversion_register(self, model, **options):
         # Derived columns are never part of a revision: restoring one makes
         # them anew (signals.py).

@@ -1,15 +1,18 @@
-"""The article form's inlines: bylines, tags, figures, embeds."""
+"""The article form's inlines: bylines, tags, figures, embeds, and for
+editors the corrections and updates."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
     Byline,
+    Correction,
     Embed,
     Figure,
     TaggedArticle,
 )
 from .forms import URL_FIELDS, EmbedForm, FigureForm
+from .permissions import is_editor
 
 
 class BylineInline(admin.TabularInline):
@@ -65,3 +68,28 @@ class EmbedInline(admin.StackedInline):
         "caption",
     ]
     readonly_fields = ["provider", "provider_id", "archive_url"]
+
+
+class CorrectionInline(admin.StackedInline):
+    """Corrections and updates, published with the article's page at once:
+    editors only (a note speaks for the newsroom), whatever permissions a
+    staff account was given."""
+
+    model = Correction
+    extra = 0
+    fields = [("kind", "noted_at"), "text", "created_by"]
+    readonly_fields = ["created_by"]
+    verbose_name = _("correction or update")
+    verbose_name_plural = _("corrections and updates")
+
+    def has_view_permission(self, request, obj=None):
+        return is_editor(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return is_editor(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_editor(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_editor(request.user)

@@ -1,12 +1,13 @@
 """The newsroom's content: articles, their authors, sections, tags, figures,
 embeds and links. One module per kind: names.py (authors, sections, tags),
 articles.py (articles, bylines), media.py (figures, embeds), links.py (links
-between articles, duplicate captures)."""
+between articles, duplicate captures), notes.py (corrections and updates)."""
 
 from .articles import Article, ArticleQuerySet, Byline, public_authors, public_tags
 from .links import ArticleAlias, ArticleLink, local_article_urls
 from .media import Embed, Figure, is_web_url
 from .names import NAME_KEY_LENGTH, Author, Category, NamedModel, Tag, TaggedArticle
+from .notes import Correction, public_corrections
 
 __all__ = [
     "NAME_KEY_LENGTH",
@@ -17,6 +18,7 @@ __all__ = [
     "Author",
     "Byline",
     "Category",
+    "Correction",
     "Embed",
     "Figure",
     "NamedModel",
@@ -25,5 +27,6 @@ __all__ = [
     "is_web_url",
     "local_article_urls",
     "public_authors",
+    "public_corrections",
     "public_tags",
 ]

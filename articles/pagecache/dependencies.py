@@ -4,6 +4,8 @@
                          (n: its number, and its legacy id if that differs)
     list:all             the home page, the archive index, search, the site's
                          feeds and sitemaps: anything any public article enters
+    list:corrections     the corrections page and its feeds (with list:all, as
+                         an article leaving takes its notes with it)
     list:section:<id>    a section's pages and feeds; so list:tag:<id>,
     list:author:<id>     list:author:<id>, list:month:<yyyy-mm>, list:year:<yyyy>
     section:<id>         a section's, tag's or author's own page (its description)
@@ -39,6 +41,7 @@ from .versions import bump
 logger = logging.getLogger(__name__)
 
 LIST_ALL = "list:all"
+LIST_CORRECTIONS = "list:corrections"
 BATCH = 500
 
 

@@ -30,7 +30,7 @@ from .embeds import embed_label, player_url
 
 # Moved when the parts' shape changes: stored parts of another shape are made
 # again on their next read.
-PARTS_VERSION = 2
+PARTS_VERSION = 3
 RELATED_COUNT = 5
 _JSON_LD_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -48,6 +48,7 @@ def parts_for(article) -> dict:
             "tags",
             "figures",
             "embeds",
+            "corrections",
             Prefetch("bylines", queryset=Byline.objects.select_related("author")),
         )
         .get(pk=article.pk)
@@ -64,11 +65,15 @@ def make_parts(article) -> dict:
     """The parts, from an article with its section, tags, bylines, figures
     and embeds at hand."""
     context = {"article": article}
+    notes = list(article.corrections.all())
     return {
         "v": PARTS_VERSION,
         "meta": render_to_string("articles/includes/article_meta.html", context),
         "tags": render_to_string("articles/includes/article_tags.html", context),
         "social": render_to_string("articles/includes/article_social.html", context),
+        "notes": render_to_string(
+            "articles/includes/article_notes.html", {"notes": notes}
+        ),
         "dek_shown": bool(article.dek and not article.dek_repeats_body),
         # The dek cut for the description and the social cards.
         "description": Truncator(article.dek).chars(160),
@@ -155,8 +160,25 @@ def json_ld_data(article) -> dict:
     }
     if article.published_at:
         data["datePublished"] = article.published_at.isoformat()
+    notes = list(article.corrections.all())
+    # A correction or update modifies the article as its source's own
+    # "last updated" time does.
+    times = [note.noted_at for note in notes]
     if article.last_updated_at:
-        data["dateModified"] = article.last_updated_at.isoformat()
+        times.append(article.last_updated_at)
+    if times:
+        data["dateModified"] = max(times).isoformat()
+    corrections = [
+        {
+            "@type": "CorrectionComment",
+            "text": note.text,
+            "datePublished": note.noted_at.isoformat(),
+        }
+        for note in notes
+        if note.kind == "correction"
+    ]
+    if corrections:
+        data["correction"] = corrections
     if article.category_id:
         data["articleSection"] = article.category.name
     if article.tags.all():
