@@ -55,6 +55,15 @@ from .models import (
 )
 from .roles import can_publish
 
+# When an article goes out and comes down: editors' fields only.
+SCHEDULE_FIELDS = [
+    "published_at",
+    "embargo_until",
+    "unpublish_at",
+    "withdrawal",
+    "withdrawal_note",
+]
+
 
 @admin.register(Article)
 class ArticleAdmin(GuardedVersionAdmin):
@@ -119,6 +128,9 @@ class ArticleAdmin(GuardedVersionAdmin):
                     "fields": [
                         "status",
                         "published_at",
+                        "embargo_until",
+                        ("unpublish_at", "withdrawal"),
+                        "withdrawal_note",
                         "last_updated_at",
                         "category",
                         "language",
@@ -146,7 +158,7 @@ class ArticleAdmin(GuardedVersionAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not can_publish(request.user):
-            fields.append("published_at")  # scheduling is an editor's call
+            fields += SCHEDULE_FIELDS  # scheduling is an editor's call
         return fields
 
     def get_search_results(self, request, queryset, search_term):
@@ -223,9 +235,10 @@ class ArticleAdmin(GuardedVersionAdmin):
                 before = getattr(request, "reverting", None)
                 if not isinstance(before, Article):
                     before = Article.objects.get(pk=obj.pk)
-                obj.published_at = before.published_at
             else:
-                obj.published_at = None
+                before = Article()
+            for name in SCHEDULE_FIELDS:
+                setattr(obj, name, getattr(before, name))
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
@@ -250,7 +263,10 @@ class ArticleAdmin(GuardedVersionAdmin):
         count = 0
         for article in queryset:
             article.status = Article.Status.PUBLISHED
-            article.published_at = article.published_at or now
+            # Now, or when its embargo lifts: never before (scheduled then).
+            article.published_at = max(
+                article.published_at or now, article.embargo_until or now
+            )
             with self.bulk_revision(request, article):
                 article.save()
             count += 1
@@ -283,6 +299,23 @@ class ArticleAdmin(GuardedVersionAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
+        local = timezone.localtime
+        if obj.is_embargoed:
+            label = _("Embargoed until %(time)s") % {
+                "time": local(obj.embargo_until).strftime("%Y-%m-%d %H:%M")
+            }
+            return format_html("<strong>{}</strong> · {}", label, self._status(obj))
+        if obj.is_withdrawn:
+            return _("Unpublished")
+        if obj.unpublish_at and obj.status == Article.Status.PUBLISHED:
+            comes_down = _("comes down %(time)s") % {
+                "time": local(obj.unpublish_at).strftime("%Y-%m-%d %H:%M")
+            }
+            return f"{self._status(obj)} · {comes_down}"
+        return self._status(obj)
+
+    @staticmethod
+    def _status(obj):
         if obj.status == Article.Status.PUBLISHED and not obj.is_public:
             return _("Scheduled")
         return obj.get_status_display()

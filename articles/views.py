@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,7 +38,7 @@ PAGE_SIZE = 20
 PAGE_COLUMNS = (
     "pk", "title", "slug", "dek", "language", "status", "published_at",
     "last_updated_at", "legacy_id", "original_url", "archive_url", "body_html",
-    "page_parts", "display_token",
+    "page_parts", "display_token", "unpublish_at", "embargo_until",
 )  # fmt: skip
 
 
@@ -207,10 +207,14 @@ def article_detail(request, number, slug=None):
     article = articles.filter(pk=number).first()
     if article is None:
         article = articles.filter(legacy_id=number).first()
+    alias = None
     if article is None:
         # Another capture of the same story under another number.
         alias = ArticleAlias.objects.filter(legacy_id=number).first()
-        article = get_object_or_404(articles, pk=alias.article_id if alias else None)
+        if alias is not None:
+            article = articles.filter(pk=alias.article_id).first()
+    if article is None:
+        return _withdrawn_or_404(request, number, alias)
     if slug != article.url_slug or number != article.pk:
         return redirect(article, permanent=True)
     parts = page.parts_for(article)
@@ -236,6 +240,27 @@ def article_detail(request, number, slug=None):
     # figures, bylines, tags, related and linked articles, which do not move
     # it. Kept with the cached page; ConditionalGetMiddleware answers 304.
     response["Last-Modified"] = http_date(time.time())
+    return response
+
+
+def _withdrawn_or_404(request, number, alias):
+    """410 Gone for an article past its unpublish-at time (with its headline
+    and the editor's note, if the editor chose a withdrawal note), else 404."""
+    wanted = Q(pk=number) | Q(legacy_id=number)
+    if alias is not None:
+        wanted |= Q(pk=alias.article_id)
+    gone = (
+        Article.objects.withdrawn()
+        .filter(wanted)
+        .only(
+            "pk", "title", "language", "withdrawal", "withdrawal_note", "unpublish_at"
+        )
+        .first()
+    )
+    if gone is None:
+        raise Http404("No such article.")
+    response = render(request, "articles/withdrawn.html", {"article": gone}, status=410)
+    response["X-Robots-Tag"] = "noindex"
     return response
 
 

@@ -79,6 +79,7 @@ class ArticleForm(forms.ModelForm):
         model = Article
         fields = [
             "title", "slug", "dek", "body", "status", "published_at",
+            "embargo_until", "unpublish_at", "withdrawal", "withdrawal_note",
             "last_updated_at", "category", "language", "dateline",
         ]  # fmt: skip
 
@@ -115,8 +116,31 @@ class ArticleForm(forms.ModelForm):
                     code="conflict",
                 )
         status = cleaned.get("status")
+        embargo = cleaned.get("embargo_until")
         if status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
-            cleaned["published_at"] = timezone.now()
+            # Published now, or as soon as its embargo lifts.
+            cleaned["published_at"] = max(timezone.now(), embargo or timezone.now())
+        published_at = cleaned.get("published_at")
+        if (
+            status == Article.Status.PUBLISHED
+            and embargo
+            and published_at
+            and published_at < embargo
+        ):
+            self.add_error(
+                "published_at",
+                _(
+                    "The article is embargoed until %(time)s: it cannot be "
+                    "published earlier."
+                )
+                % {"time": timezone.localtime(embargo).strftime("%Y-%m-%d %H:%M")},
+            )
+        unpublish_at = cleaned.get("unpublish_at")
+        if unpublish_at and published_at and unpublish_at <= published_at:
+            self.add_error(
+                "unpublish_at",
+                _("The unpublish time must come after the publication time."),
+            )
         return cleaned
 
 

@@ -12,9 +12,9 @@ the markdownx endpoints and the public preview all follow the same rule.
 """
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from articles.models import Article
+from articles.models.articles import public_q
 from articles.roles import PUBLISH
 
 WRITER_STATUSES = (Article.Status.DRAFT, Article.Status.REVIEW)
@@ -47,9 +47,8 @@ def readable_articles(user, articles: QuerySet | None = None) -> QuerySet:
     articles = Article.objects.all() if articles is None else articles
     if is_editor(user):
         return articles
-    public = Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
     if is_writer(user):
-        return articles.filter(public | Q(created_by=user.pk))
+        return articles.filter(public_q() | Q(created_by=user.pk))
     return articles.published()
 
 

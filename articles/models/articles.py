@@ -33,10 +33,24 @@ def derived_reset(*, body: bool = True) -> dict:
     return values
 
 
+def public_q(now=None) -> models.Q:
+    """What readers may see at `now`: published, its time come, not yet
+    unpublished. (An embargo needs no term of its own: no published article's
+    time is before its embargo, a constraint of the table.)"""
+    now = now or timezone.now()
+    return models.Q(status=Article.Status.PUBLISHED, published_at__lte=now) & (
+        models.Q(unpublish_at__isnull=True) | models.Q(unpublish_at__gt=now)
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
+        return self.filter(public_q())
+
+    def withdrawn(self):
+        """Published articles whose unpublish-at time has passed."""
         return self.filter(
-            status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
+            status=Article.Status.PUBLISHED, unpublish_at__lte=timezone.now()
         )
 
     def for_listing(self):
@@ -84,6 +98,10 @@ class Article(models.Model):
         DRAFT = "draft", _("Draft")
         REVIEW = "review", _("In review")
         PUBLISHED = "published", _("Published")
+
+    class Withdrawal(models.TextChoices):
+        GONE = "gone", _("Gone: a plain 410 page")
+        NOTE = "note", _("A withdrawal note with the headline")
 
     class Language(models.TextChoices):
         ZH_HANT = "zh-Hant", "繁體中文"
@@ -145,6 +163,36 @@ class Article(models.Model):
     )
     published_at = models.DateTimeField(
         verbose_name=_("publication time"), null=True, blank=True
+    )
+    embargo_until = models.DateTimeField(
+        verbose_name=_("embargoed until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Readers never see the article before this time: it cannot be "
+            "published earlier."
+        ),
+    )
+    unpublish_at = models.DateTimeField(
+        verbose_name=_("unpublish at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "At this time the article leaves every list, feed, sitemap and "
+            "search, and its page answers 410 Gone."
+        ),
+    )
+    withdrawal = models.CharField(
+        verbose_name=_("once unpublished"),
+        max_length=8,
+        choices=Withdrawal,
+        default=Withdrawal.GONE,
+    )
+    withdrawal_note = models.TextField(
+        verbose_name=_("withdrawal note"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Shown under the headline when the page is a withdrawal note."),
     )
     last_updated_at = models.DateTimeField(
         verbose_name=_("last updated"),
@@ -250,6 +298,13 @@ class Article(models.Model):
                 | models.Q(published_at__isnull=False),
                 name="article_published_has_date",
             ),
+            # An embargo holds wherever an article is saved from.
+            models.CheckConstraint(
+                condition=~models.Q(status="published")
+                | models.Q(embargo_until__isnull=True)
+                | models.Q(published_at__gte=models.F("embargo_until")),
+                name="article_not_before_embargo",
+            ),
         ]
         indexes = [
             models.Index(
@@ -263,6 +318,12 @@ class Article(models.Model):
             # The editors' change list, every status, in the model's order:
             # page 100 reads 5,000 entries of this instead of sorting them all.
             models.Index(fields=["-published_at", "-id"], name="article_pub_id_idx"),
+            # The next unpublish-at time (pagecache/dependencies.py); few have one.
+            models.Index(
+                fields=["unpublish_at"],
+                condition=models.Q(unpublish_at__isnull=False),
+                name="article_unpublish_idx",
+            ),
         ]
 
     def __str__(self):
@@ -293,11 +354,25 @@ class Article(models.Model):
 
     @property
     def is_public(self) -> bool:
+        now = timezone.now()
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
-            and self.published_at <= timezone.now()
+            and self.published_at <= now
+            and (self.unpublish_at is None or self.unpublish_at > now)
         )
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.unpublish_at is not None
+            and self.unpublish_at <= timezone.now()
+        )
+
+    @property
+    def is_embargoed(self) -> bool:
+        return self.embargo_until is not None and self.embargo_until > timezone.now()
 
     @property
     def dek_repeats_body(self) -> bool:
@@ -435,8 +510,12 @@ def public_tags():
     """Tags with at least one published article: a name used only by drafts
     is not public yet (no page, feed or sitemap entry). Read from the links'
     copy of the publication time: one entry of their date index a tag."""
+    now = timezone.now()
     tagged = TaggedArticle.objects.filter(
-        tag=models.OuterRef("pk"), published_at__lte=timezone.now()
+        tag=models.OuterRef("pk"), published_at__lte=now
+    ).filter(
+        models.Q(content_object__unpublish_at__isnull=True)
+        | models.Q(content_object__unpublish_at__gt=now)
     )
     return Tag.objects.filter(models.Exists(tagged))
 

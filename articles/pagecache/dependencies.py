@@ -15,9 +15,9 @@
 
 A change to a draft, an article in review or one scheduled for later moves
 only its own article:<n>, which no reader's page shows: no public page goes
-stale. A scheduled article going public moves what it enters at its time
-(`release_due`, checked by the middleware before any page is served), without
-a cron job.
+stale. A scheduled article going public moves what it enters at its time,
+and one reaching its unpublish-at time what it leaves (`release_due`, checked
+by the middleware before any page is served), without a cron job.
 """
 
 import logging
@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.db.models import Min
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from newsroom.middleware import CACHE_FAILURES
@@ -64,6 +64,8 @@ def article_names(ids: Iterable[int]) -> set[str]:
             names.add(f"article:{pk}")
             if legacy_id:
                 names.add(f"article:{legacy_id}")
+            # Public now, or public until its unpublish time passed: an article
+            # leaving at that time moves the lists it was in.
             if status != Article.Status.PUBLISHED or not published_at:
                 continue
             if published_at > now:
@@ -145,14 +147,25 @@ def schedule_changed() -> None:
 
 
 def _next_scheduled(after: float) -> float:
-    """When the first article published after `after` goes (or went) public."""
+    """When the first article to go public, or to be unpublished, after
+    `after` does (or did) so."""
     from articles.models import Article
 
-    when = Article.objects.filter(
-        status=Article.Status.PUBLISHED,
-        published_at__gt=datetime.fromtimestamp(after, UTC),
-    ).aggregate(next=Min("published_at"))["next"]
-    return when.timestamp() if when else math.inf
+    since = datetime.fromtimestamp(after, UTC)
+    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    # One query, each half read from an index in its order.
+    going_public = published.filter(published_at__gt=since).order_by("published_at")
+    coming_down = published.filter(unpublish_at__gt=since).order_by("unpublish_at")
+    row = (
+        Article.objects.annotate(
+            going_public=Subquery(going_public.values("published_at")[:1]),
+            coming_down=Subquery(coming_down.values("unpublish_at")[:1]),
+        )
+        .values_list("going_public", "coming_down")
+        .first()
+    )
+    times = [when.timestamp() for when in row or () if when is not None]
+    return min(times, default=math.inf)
 
 
 def catch_up() -> None:
@@ -206,12 +219,17 @@ def _release(now: float) -> None:
         done = cache.get(DONE_KEY)
         if done is None:  # pages live at most this long: nothing older shows
             done = now - settings.PAGE_CACHE_SECONDS
-        released = Article.objects.filter(
-            status=Article.Status.PUBLISHED,
-            published_at__gt=datetime.fromtimestamp(done, UTC),
-            published_at__lte=datetime.fromtimestamp(now, UTC),
-        ).values_list("pk", flat=True)
-        released = list(released)
+        since = datetime.fromtimestamp(done, UTC)
+        until = datetime.fromtimestamp(now, UTC)
+        # Those that went public since the last release, and those unpublished.
+        released = list(
+            Article.objects.filter(status=Article.Status.PUBLISHED)
+            .filter(
+                Q(published_at__gt=since, published_at__lte=until)
+                | Q(unpublish_at__gt=since, unpublish_at__lte=until)
+            )
+            .values_list("pk", flat=True)
+        )
         bump(article_names(released) | refresh_neighbours(released))
         cache.set(DONE_KEY, now, timeout=None)
         generation = cache.get(GEN_KEY)

@@ -54,7 +54,11 @@ def _run(
         return cursor.fetchall()
 
 
-_PUBLISHED = "a.status = 'published' AND a.published_at <= %(now)s"
+# As Article.objects.published() (models/articles.py: public_q).
+_PUBLISHED = (
+    "a.status = 'published' AND a.published_at <= %(now)s"
+    " AND (a.unpublish_at IS NULL OR a.unpublish_at > %(now)s)"
+)
 
 
 def _postgres_sql(query: Query, limit: int, unpublished=False) -> tuple[str, list]:
