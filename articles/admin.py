@@ -35,6 +35,7 @@ from .editorial.inlines import (
     CorrectionInline,
     EmbedInline,
     FigureInline,
+    ShareLinkInline,
     TagInline,
 )
 from .editorial.permissions import (
@@ -51,6 +52,7 @@ from .models import (
     Category,
     Correction,
     Figure,
+    ShareLink,
     Tag,
 )
 from .roles import can_publish
@@ -97,8 +99,16 @@ class ArticleAdmin(GuardedVersionAdmin):
     show_full_result_count = False  # no second COUNT(*) over the archive
     list_select_related = ["category"]
     list_per_page = 50
-    inlines = [BylineInline, TagInline, FigureInline, EmbedInline, CorrectionInline]
-    unversioned_inlines = (CorrectionInline,)
+    inlines = [
+        BylineInline,
+        TagInline,
+        FigureInline,
+        EmbedInline,
+        CorrectionInline,
+        ShareLinkInline,
+    ]
+    # A restored version never takes back a correction or revives a link.
+    unversioned_inlines = (CorrectionInline, ShareLinkInline)
     prepopulated_fields = {"slug": ["title"]}
     actions = ["publish", "unpublish"]
     save_on_top = True
@@ -217,11 +227,10 @@ class ArticleAdmin(GuardedVersionAdmin):
         return can_publish(request.user)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is Correction:
-            for note_form in formset.forms:
-                note = note_form.instance
-                if note.pk is None and note_form.has_changed():
-                    note.created_by = request.user
+        if formset.model in (Correction, ShareLink):
+            for row in formset.forms:
+                if row.instance.pk is None and row.has_changed():
+                    row.instance.created_by = request.user
         super().save_formset(request, form, formset, change)
 
     def save_model(self, request, obj, form, change):

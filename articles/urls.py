@@ -2,6 +2,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
 from . import feeds, views
+from .editorial.sharing import shared_preview
 from .pagecache import cached_page
 from .pagecache.dependencies import LIST_ALL, LIST_CORRECTIONS
 from .sitemaps import SITEMAPS, news_sitemap
@@ -86,5 +87,6 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
+    path("preview/<str:token>/", shared_preview, name="shared-preview"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -217,6 +217,11 @@ def article_detail(request, number, slug=None):
         return _withdrawn_or_404(request, number, alias)
     if slug != article.url_slug or number != article.pk:
         return redirect(article, permanent=True)
+    return article_page(request, article)
+
+
+def article_page(request, article, **extra):
+    """An article's page, from its stored parts; `extra` for the template."""
     parts = page.parts_for(article)
     related = page.related_articles(parts["related"])
     body, linked = article.body_for_readers_with_links()
@@ -234,6 +239,7 @@ def article_detail(request, number, slug=None):
         "related": related,
         "json_ld": page.json_ld(request, parts["ld"]),
         "notes_at_top": settings.CORRECTIONS_POSITION == "top",
+        **extra,
     }
     response = render(request, "articles/article_detail.html", context)
     # When this copy was made, not the row's updated_at: the page also shows
@@ -325,6 +331,7 @@ def robots_txt(request):
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /search/",
+        "Disallow: /preview/",
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
         f"Sitemap: {request.build_absolute_uri('/sitemap-news.xml')}",
     ]

@@ -27,7 +27,16 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from reversion.models import Version
 
-from articles.models import Article, Author, Byline, Category, Correction, Figure, Tag
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Category,
+    Correction,
+    Figure,
+    ShareLink,
+    Tag,
+)
 from articles.roles import EDITORS, WRITERS
 from tests.test_admin import _Form
 
@@ -184,9 +193,12 @@ def snapshot(user=None):
         "users": sorted(
             User.objects.values_list("username", "is_staff", "is_superuser")
         ),
-        # Corrections are editors' only.
+        # Corrections and share links are editors' only.
         "corrections": sorted(
             Correction.objects.values_list("pk", "article_id", "kind", "text")
+        ),
+        "share_links": sorted(
+            ShareLink.objects.values_list("pk", "article_id", "nonce", "expires_at")
         ),
     }
 
@@ -307,6 +319,18 @@ def site_urls(world):
         elif name == "articles:sitemap-section":
             for section in ("articles", "sections", "tags", "authors"):
                 urls.append(reverse(name, kwargs={"section": section}))
+        elif name == "articles:shared-preview":
+            # An expired link to a secret draft, a revoked one, a forged one
+            # (a live link shows its draft to anyone: tests/test_share_links.py).
+            expired = ShareLink.objects.create(
+                article=world["bobs"], expires_at=timezone.now() - timedelta(hours=1)
+            )
+            revoked = ShareLink.objects.create(
+                article=world["alices"], expires_at=timezone.now() + timedelta(days=1)
+            )
+            urls += [expired.get_absolute_url(), revoked.get_absolute_url()]
+            revoked.delete()
+            urls.append(reverse(name, kwargs={"token": "1:forged:token"}))
         elif name is None and "media" in str(pattern.pattern):
             urls.append("/media/figures/x.html")
         elif count == 0 and name:
@@ -353,9 +377,9 @@ def test_no_role_gets_past_the_rule_on_any_url(world, actor):
     if actor:
         client.force_login(world["users"][actor])
     user = world["users"].get(actor)
-    before = snapshot(user)
     urls, unfilled = admin_urls(world)
     public_urls, unfilled_public = site_urls(world)
+    before = snapshot(user)
     assert not unfilled + unfilled_public, "URLs the walk cannot fill in"
     secrets = world["secrets"][actor]
     problems = []

@@ -1,13 +1,15 @@
 """The newsroom's content: articles, their authors, sections, tags, figures,
 embeds and links. One module per kind: names.py (authors, sections, tags),
 articles.py (articles, bylines), media.py (figures, embeds), links.py (links
-between articles, duplicate captures), notes.py (corrections and updates)."""
+between articles, duplicate captures), notes.py (corrections and updates), sharing.py (preview links for people
+without an account)."""
 
 from .articles import Article, ArticleQuerySet, Byline, public_authors, public_tags
 from .links import ArticleAlias, ArticleLink, local_article_urls
 from .media import Embed, Figure, is_web_url
 from .names import NAME_KEY_LENGTH, Author, Category, NamedModel, Tag, TaggedArticle
 from .notes import Correction, public_corrections
+from .sharing import ShareLink
 
 __all__ = [
     "NAME_KEY_LENGTH",
@@ -22,6 +24,7 @@ __all__ = [
     "Embed",
     "Figure",
     "NamedModel",
+    "ShareLink",
     "Tag",
     "TaggedArticle",
     "is_web_url",
