@@ -1,0 +1,163 @@
+"""A newsroom's working day in a real browser: a correction added and shown
+(with its JSON-LD), an embargo and an unpublish-at time passing, a share link
+working, revoked and expiring. Headless Debian Chromium through Playwright,
+as tests/test_browser_editorial.py."""
+
+import json
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, Correction, ShareLink
+from articles.roles import EDITORS
+from tests.factories import make_article
+from tests.test_browser_editorial import log_in, save, staff_user
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def editor():
+    return staff_user(EDITORS, "editor")
+
+
+def change_path(article):
+    return f"/admin/articles/article/{article.pk}/change/"
+
+
+def fill_time(page, name, when):
+    local = timezone.localtime(when)
+    page.fill(f"input[name={name}_0]", local.strftime("%Y-%m-%d"))
+    page.fill(f"input[name={name}_1]", local.strftime("%H:%M:%S"))
+
+
+def status_of(page, url):
+    return page.goto(url).status
+
+
+def wait_for_status(page, url, wanted, seconds=20):
+    deadline = time.monotonic() + seconds
+    while (status := status_of(page, url)) != wanted:
+        assert time.monotonic() < deadline, f"{url}: still {status}"
+        time.sleep(0.5)
+
+
+def test_an_editor_adds_a_correction_and_the_reader_sees_it(
+    live_server, page, reader_page, editor, artifacts
+):
+    article = make_article("議員選舉結果公佈", slug="a", body="投票率為百分之三十。")
+    log_in(page, live_server, editor.username)
+    page.goto(live_server.url + change_path(article))
+    page.locator("#corrections-group .add-row a").click()
+    page.select_option("select[name=corrections-0-kind]", "correction")
+    page.fill("textarea[name=corrections-0-text]", "投票率應為百分之三十點二。")
+    save(page)
+    assert Correction.objects.get().created_by == editor
+
+    reader_page.goto(live_server.url + article.get_absolute_url())
+    note = reader_page.locator("article .notes .note-correction")
+    expect(note).to_contain_text("更正")
+    expect(note).to_contain_text("投票率應為百分之三十點二。")
+    script = reader_page.locator('script[type="application/ld+json"]').text_content()
+    data = json.loads(script)
+    assert data["correction"][0]["@type"] == "CorrectionComment"
+    assert data["correction"][0]["text"] == "投票率應為百分之三十點二。"
+    assert data["dateModified"] == data["correction"][0]["datePublished"]
+    reader_page.screenshot(path=artifacts / "20-correction.png", full_page=True)
+
+    reader_page.goto(live_server.url + "/corrections/")
+    expect(reader_page.locator("main")).to_contain_text("議員選舉結果公佈")
+
+
+def test_an_embargo_holds_the_story_back_until_its_time(
+    live_server, page, reader_page, editor, artifacts
+):
+    article = make_article("禁發的報告", slug="e", status=Article.Status.REVIEW)
+    url = live_server.url + article.get_absolute_url()
+    embargo = (timezone.now() + timedelta(seconds=6)).replace(microsecond=0)
+    log_in(page, live_server, editor.username)
+    page.goto(live_server.url + change_path(article))
+    fill_time(page, "embargo_until", embargo)
+    # Publishing before the embargo is refused, with the reason.
+    page.select_option("select[name=status]", "published")
+    fill_time(page, "published_at", embargo - timedelta(hours=1))
+    page.locator("input[name=_save]").first.click()
+    expect(page.locator(".errorlist")).to_contain_text("禁發")
+    # Published with no time of its own: it goes out when the embargo lifts.
+    page.fill("input[name=published_at_0]", "")
+    page.fill("input[name=published_at_1]", "")
+    save(page)
+    expect(page.locator("#result_list")).to_contain_text("禁發至")
+    page.screenshot(path=artifacts / "21-embargo-list.png", full_page=True)
+
+    assert status_of(reader_page, url) == 404
+    wait_for_status(reader_page, url, 200)
+    assert timezone.now() >= embargo
+    expect(reader_page.locator("article h1")).to_have_text("禁發的報告")
+
+
+def test_an_unpublish_time_takes_the_story_down_with_a_note(
+    live_server, page, reader_page, editor, artifacts
+):
+    article = make_article("限時刊出的聲明", slug="u")
+    url = live_server.url + article.get_absolute_url()
+    assert status_of(reader_page, url) == 200
+    reader_page.goto(live_server.url + "/")
+    expect(reader_page.locator("main")).to_contain_text("限時刊出的聲明")
+
+    log_in(page, live_server, editor.username)
+    page.goto(live_server.url + change_path(article))
+    fill_time(page, "unpublish_at", timezone.now() + timedelta(seconds=6))
+    page.select_option("select[name=withdrawal]", "note")
+    page.fill("textarea[name=withdrawal_note]", "應當事人要求撤下。")
+    save(page)
+
+    wait_for_status(reader_page, url, 410)
+    expect(reader_page.locator("main")).to_contain_text("限時刊出的聲明")
+    expect(reader_page.locator("main")).to_contain_text("應當事人要求撤下。")
+    reader_page.screenshot(path=artifacts / "22-withdrawn.png", full_page=True)
+    reader_page.goto(live_server.url + "/")
+    expect(reader_page.locator("main")).not_to_contain_text("限時刊出的聲明")
+
+
+def test_a_share_link_works_then_is_revoked_and_expires(
+    live_server, page, reader_page, editor, artifacts
+):
+    draft = make_article(
+        "尚未發佈的專題", slug="s", status=Article.Status.DRAFT, body="專題的內文。"
+    )
+    log_in(page, live_server, editor.username)
+    page.goto(live_server.url + change_path(draft))
+    page.locator("#share_links-group .add-row a").click()
+    page.fill("input[name=share_links-0-label]", "給律師")
+    page.select_option("select[name=share_links-0-valid_for]", "0")  # an hour
+    save(page)
+
+    page.goto(live_server.url + change_path(draft))
+    href = page.locator("#share_links-group a[href*='/preview/']").get_attribute("href")
+    assert re.fullmatch(r"/preview/[^/]+/", href), href
+    response = reader_page.goto(live_server.url + href)
+    assert response.status == 200
+    assert "no-store" in response.headers["cache-control"]
+    expect(reader_page.locator("article h1")).to_have_text("尚未發佈的專題")
+    expect(reader_page.locator("article [role=status]")).to_contain_text("預覽連結")
+    reader_page.screenshot(path=artifacts / "23-share-link.png", full_page=True)
+
+    ShareLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert reader_page.goto(live_server.url + href).status == 410
+    expect(reader_page.locator("main")).to_contain_text("過期")
+    expect(reader_page.locator("main")).not_to_contain_text("專題的內文")
+
+    # Revoked: the editor deletes it in the form.
+    ShareLink.objects.update(expires_at=timezone.now() + timedelta(hours=1))
+    page.goto(live_server.url + change_path(draft))
+    page.check("input[name=share_links-0-DELETE]")
+    save(page)
+    assert not ShareLink.objects.exists()
+    assert reader_page.goto(live_server.url + href).status == 404
