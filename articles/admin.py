@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 
 from . import search
+from .editorial.editing_admin import EditingMixin
 from .editorial.filters import (
     AuthorFilter,
     HasImportWarningsFilter,
@@ -68,7 +69,7 @@ SCHEDULE_FIELDS = [
 
 
 @admin.register(Article)
-class ArticleAdmin(GuardedVersionAdmin):
+class ArticleAdmin(EditingMixin, GuardedVersionAdmin):
     form = ArticleForm
     formfield_overrides = URL_FIELDS
     list_display = [

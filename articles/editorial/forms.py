@@ -17,6 +17,7 @@ from ..models import (
 )
 from ..rendering import check_body_size
 from ..rendering.embeds import identify
+from . import editing
 from .permissions import (
     WRITER_STATUSES,
 )
@@ -95,26 +96,25 @@ class ArticleForm(forms.ModelForm):
         check_body_size(body)  # over the cap a body is only plain text to readers
         return body
 
+    # The user the form is for (ArticleAdmin.get_form): the lock is theirs
+    # or not, and a refused save is kept as their autosave.
+    editor = None
+    # On an edit conflict: the article as saved meanwhile (the form then
+    # shows both versions, editing/conflict.html).
+    conflict = None
+
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
             current = Article.objects.filter(pk=self.instance.pk).first()
+            if current is not None and self.editor is not None:
+                self._check_lock(current)
             if current is not None and self.cleaned_data.get("edit_token") != _token(
                 current
             ):
-                raise ValidationError(
-                    _(
-                        "Someone else saved this article after you opened it "
-                        "(at %(time)s). Your changes were not saved: copy them, "
-                        "reload the page and apply them again."
-                    )
-                    % {
-                        "time": timezone.localtime(current.updated_at).strftime(
-                            "%H:%M:%S"
-                        )
-                    },
-                    code="conflict",
-                )
+                # "Keep mine" posts the token of the version it was shown.
+                if self.data.get("_overwrite") != _token(current):
+                    self._refuse_conflict(current)
         status = cleaned.get("status")
         embargo = cleaned.get("embargo_until")
         if status == Article.Status.PUBLISHED and not cleaned.get("published_at"):
@@ -142,6 +142,37 @@ class ArticleForm(forms.ModelForm):
                 _("The unpublish time must come after the publication time."),
             )
         return cleaned
+
+    def _keep_typed(self, article):
+        if self.editor is not None:
+            editing.keep(self.editor, article, self.data)
+
+    def _check_lock(self, current):
+        holder = editing.refusal(self.editor, current)
+        if holder is not None:
+            self._keep_typed(current)
+            raise ValidationError(
+                _(
+                    "%(name)s is editing this article and holds its lock. Your "
+                    "changes were not saved, and are kept as your autosave: take "
+                    "the lock over, then save again."
+                )
+                % {"name": holder},
+                code="locked",
+            )
+
+    def _refuse_conflict(self, current):
+        self._keep_typed(current)
+        self.conflict = current
+        raise ValidationError(
+            _(
+                "Someone else saved this article after you opened it (at "
+                "%(time)s). Your changes were not saved, and nothing is lost: "
+                "compare the two versions below and keep yours or theirs."
+            )
+            % {"time": timezone.localtime(current.updated_at).strftime("%H:%M:%S")},
+            code="conflict",
+        )
 
 
 def _token(article) -> str:

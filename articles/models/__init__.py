@@ -2,9 +2,10 @@
 embeds and links. One module per kind: names.py (authors, sections, tags),
 articles.py (articles, bylines), media.py (figures, embeds), links.py (links
 between articles, duplicate captures), notes.py (corrections and updates), sharing.py (preview links for people
-without an account)."""
+without an account), editing.py (autosaves, who is editing what)."""
 
 from .articles import Article, ArticleQuerySet, Byline, public_authors, public_tags
+from .editing import Autosave, EditSession
 from .links import ArticleAlias, ArticleLink, local_article_urls
 from .media import Embed, Figure, is_web_url
 from .names import NAME_KEY_LENGTH, Author, Category, NamedModel, Tag, TaggedArticle
@@ -17,10 +18,12 @@ __all__ = [
     "ArticleAlias",
     "ArticleLink",
     "ArticleQuerySet",
+    "Autosave",
     "Author",
     "Byline",
     "Category",
     "Correction",
+    "EditSession",
     "Embed",
     "Figure",
     "NamedModel",
