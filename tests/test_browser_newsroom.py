@@ -161,3 +161,88 @@ def test_a_share_link_works_then_is_revoked_and_expires(
     save(page)
     assert not ShareLink.objects.exists()
     assert reader_page.goto(live_server.url + href).status == 404
+
+
+# --- autosave, conflicts, the lock -----------------------------------------
+
+
+def test_an_autosaved_draft_is_restored_after_a_reload(
+    live_server, page, editor, artifacts
+):
+    article = make_article("颱風消息", slug="t", body="天文台發出一號風球。")
+    log_in(page, live_server, editor.username)
+    page.goto(live_server.url + change_path(article))
+    page.fill("textarea[name=body]", "天文台發出八號烈風或暴風信號。")
+    expect(page.locator("#newsroom-autosave-state")).not_to_be_empty(timeout=15000)
+
+    page.reload()  # the tab closed, the machine crashed: nothing was saved
+    assert Article.objects.get(pk=article.pk).body == "天文台發出一號風球。"
+    restore = page.locator("#newsroom-restore")
+    expect(restore).to_be_visible()
+    page.screenshot(path=artifacts / "24-autosave-restore.png", full_page=True)
+    restore.locator(".restore-yes").click()
+    expect(page.locator("textarea[name=body]")).to_have_value(
+        "天文台發出八號烈風或暴風信號。"
+    )
+    save(page)
+    assert Article.objects.get(pk=article.pk).body == "天文台發出八號烈風或暴風信號。"
+
+
+def test_an_edit_conflict_is_resolved_in_the_browser_without_loss(
+    live_server, page, editor, artifacts
+):
+    article = make_article("港鐵新線", slug="m", body="新線明年通車。")
+    log_in(page, live_server, editor.username)
+    page.goto(live_server.url + change_path(article))
+    page.fill("textarea[name=body]", "新線明年第三季通車。")
+    # Meanwhile someone else saves (their page closed: no lock held).
+    article.refresh_from_db()
+    article.body = "新線延至後年通車。"
+    article.save()
+
+    page.locator("input[name=_save]").first.click()
+    conflict = page.locator("#newsroom-conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_contain_text("新線延至後年通車")
+    expect(conflict).to_contain_text("新線明年第三季通車")
+    page.screenshot(path=artifacts / "25-conflict.png", full_page=True)
+    form_url = page.url
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url == form_url
+    ) as posted:
+        conflict.locator(".conflict-mine").click()
+    assert posted.value.status == 302
+    assert Article.objects.get(pk=article.pk).body == "新線明年第三季通車。"
+
+
+def test_a_second_editor_sees_the_holder_takes_over_and_the_first_is_told(
+    live_server, page, reader_page, editor, artifacts
+):
+    second = reader_page  # a browser context of its own
+    other = staff_user(EDITORS, "other")
+    article = make_article("選舉論壇", slug="f", body="論壇今晚舉行。")
+    log_in(page, live_server, editor.username)
+    page.goto(live_server.url + change_path(article))
+    expect(page.locator("#newsroom-autosave-state")).to_be_attached()
+    page.wait_for_function(
+        "() => document.getElementById('newsroom-presence').dataset.mine === '1'"
+    )
+
+    log_in(second, live_server, other.username)
+    second.goto(live_server.url + change_path(article))
+    banner = second.locator("#newsroom-presence")
+    expect(banner).to_contain_text("editor", timeout=15000)
+    second.screenshot(path=artifacts / "26-lock-held.png", full_page=True)
+    banner.locator(".presence-take").click()
+    expect(banner.locator(".presence-take")).to_be_hidden()
+
+    # The first editor's page is told at its next call, before saving.
+    first_banner = page.locator("#newsroom-presence")
+    expect(first_banner).to_contain_text("other", timeout=20000)
+    expect(first_banner).to_have_class(re.compile("newsroom-warning"))
+    page.screenshot(path=artifacts / "27-lock-taken.png", full_page=True)
+    page.fill("textarea[name=body]", "第一位編輯的修改。")
+    page.locator("input[name=_save]").first.click()
+    expect(page.locator(".errornote, .errorlist").first).to_be_visible()
+    expect(page.locator(".errorlist")).to_contain_text("other")
+    assert Article.objects.get(pk=article.pk).body == "論壇今晚舉行。"

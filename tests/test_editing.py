@@ -181,10 +181,10 @@ def test_the_first_editor_holds_the_lock_and_a_second_is_refused_until_taking_it
     assert state["taken_by"] == "bob" and not state["mine"]
     assert first.post(presence_url(article)).json()["taken_by"] is None
 
-    assert second.post(url, data).status_code == 302
-    assert Article.objects.get(pk=article.pk).body == "鮑勃想存的"
     refused = first.post(url, form_data(first, url, body="愛麗絲的"))
-    assert refused.status_code == 200
+    assert refused.status_code == 200 and "bob" in refused.content.decode()
+    assert Article.objects.get(pk=article.pk).body == "原文"
+    assert second.post(url, data).status_code == 302
     assert Article.objects.get(pk=article.pk).body == "鮑勃想存的"
 
 
@@ -200,3 +200,12 @@ def test_a_lock_whose_page_went_quiet_or_left_passes_to_the_next_editor(alice, b
 
     second.post(presence_url(article), {"leave": "1"})
     assert first.post(presence_url(article)).json()["mine"]
+
+
+def test_saving_the_article_releases_the_lock(alice, bob):
+    article = make_article("標題", slug="a", body="原文")
+    first, second = client_for(alice), client_for(bob)
+    first.post(presence_url(article))
+    url = change_url(article)
+    assert first.post(url, form_data(first, url, body="定稿")).status_code == 302
+    assert second.post(presence_url(article)).json()["mine"]

@@ -92,8 +92,10 @@ class EditingMixin:
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # Saved: the autosave of this form has served its purpose.
+        # Saved: the autosave of this form has served its purpose, and the
+        # editor leaves the form (one shown again takes the lock back).
         editing.forget(request.user, obj)
+        editing.leave(request.user, obj)
         if not change:
             editing.forget(request.user, None)
 

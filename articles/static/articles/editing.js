@@ -1,7 +1,8 @@
 // The article form: autosave every few seconds, restore an autosaved copy,
 // who else has the article open and who holds its lock (articles/editorial/
 // editing.py). No inline script: the page gives its data as attributes.
-(function () {
+// The admin loads this in <head>: wait for the form.
+function newsroomEditing() {
   "use strict";
   var box = document.getElementById("newsroom-editing");
   var form = document.getElementById("article_form");
@@ -112,11 +113,16 @@
   take.addEventListener("click", function () { beat({take: "1"}); });
   beat();
   setInterval(beat, PRESENCE_MS);
+  // Leaving (a save included: a form shown again takes the lock back).
   window.addEventListener("pagehide", function () {
-    if (form.dataset.submitting) return;  // the next page opens the form again
     var body = new FormData();
     body.append("leave", "1");
     body.append("csrfmiddlewaretoken", csrf());
     navigator.sendBeacon(urls.presence, body);
   });
-})();
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", newsroomEditing);
+} else {
+  newsroomEditing();
+}
