@@ -221,9 +221,8 @@ def test_second_concurrent_save_is_refused_and_overwrites_nothing(editor_client)
     response = editor_client.post(change_url(article), second)
 
     assert response.status_code == 200
-    assert "Someone else saved this article" in response.content.decode() or (
-        "其他人" in response.content.decode()
-    )
+    html = response.content.decode()
+    assert "有人（於" in html and 'id="newsroom-conflict"' in html
     article.refresh_from_db()
     assert article.title == "第一位編輯"
 
