@@ -96,3 +96,25 @@ def test_a_missing_page_is_the_sites_404_with_its_navigation(client):
     make_section("政治")
     html = page(client, "/article/999999/", status=404)
     assert "找不到這個頁面" in html and "政治" in html
+
+
+def test_lists_are_paged_by_number_with_gaps_and_the_current_page_marked(
+    client, settings
+):
+    import re
+
+    from articles.views import PAGE_SIZE
+
+    settings.PAGE_CACHE_SECONDS = 0
+    for n in range(PAGE_SIZE * 12):
+        make_article(f"文章{n}", slug=f"a{n}")
+    html = client.get("/?page=6").content.decode()
+    nav = html[html.index('<nav class="pagination"') :]
+    nav = nav[: nav.index("</nav>")]
+    numbers = re.findall(r'page=(\d+)">(\d+)</a>', nav)
+    assert [int(label) for _, label in numbers] == [1, 4, 5, 7, 8, 12]
+    assert '<span aria-current="page">6</span>' in nav
+    assert nav.count('class="gap"') == 2
+    assert 'rel="prev"' in nav and 'rel="next"' in nav
+    search = client.get("/search/?q=文章&page=2").content.decode()
+    assert "q=%E6%96%87%E7%AB%A0&amp;page=3" in search
