@@ -10,7 +10,7 @@ unpublishing and moving articles between sections are for editors.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, When
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +45,7 @@ from .editorial.permissions import (
     can_view,
     editable_articles,
 )
+from .importing.text import normalize_name
 from .models import (
     Article,
     ArticleAlias,
@@ -56,6 +57,7 @@ from .models import (
     ShareLink,
     Tag,
 )
+from .models.names import NAME_KEY_LENGTH
 from .roles import can_publish
 
 # When an article goes out and comes down: editors' fields only.
@@ -375,8 +377,26 @@ class ArticleCountMixin:
         return obj.article_count
 
 
+class ExactFirstMixin:
+    """A name search (the autocomplete of bylines and tags included) lists the
+    exact name first, then names starting with the words, then the rest."""
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            rank = Case(
+                When(name_key=normalize_name(term)[:NAME_KEY_LENGTH], then=0),
+                When(name__istartswith=term, then=1),
+                default=2,
+                output_field=IntegerField(),
+            )
+            queryset = queryset.annotate(match_rank=rank).order_by("match_rank", "name")
+        return queryset, distinct
+
+
 @admin.register(Author)
-class AuthorAdmin(ArticleCountMixin, admin.ModelAdmin):
+class AuthorAdmin(ExactFirstMixin, ArticleCountMixin, admin.ModelAdmin):
     form = AuthorForm
     formfield_overrides = URL_FIELDS
     list_display = ["name", "role", "article_count"]
@@ -386,7 +406,7 @@ class AuthorAdmin(ArticleCountMixin, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(ArticleCountMixin, admin.ModelAdmin):
+class CategoryAdmin(ExactFirstMixin, ArticleCountMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -394,7 +414,7 @@ class CategoryAdmin(ArticleCountMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(ArticleCountMixin, admin.ModelAdmin):
+class TagAdmin(ExactFirstMixin, ArticleCountMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

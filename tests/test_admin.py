@@ -568,3 +568,25 @@ def test_a_figure_saved_in_the_figure_list_is_found_by_its_new_caption(
         figure.save()
     assert figures_listed(editor_client, "封路") == {"警方封路"}
     assert figures_listed(editor_client, "集會") == set()
+
+
+def test_tag_and_author_autocomplete_put_the_exact_name_first(editor_client):
+    from articles.models import Author, Tag
+
+    for name in ["中國香港", "香港人", "香港", "反對香港"]:
+        Tag.objects.create(name=name, slug=name)
+    for name in ["林勵明", "小林", "林勵"]:
+        Author.objects.create(name=name, slug=name)
+
+    def names(model, field, term):
+        response = editor_client.get(
+            "/admin/autocomplete/",
+            {"app_label": "articles", "model_name": model, "field_name": field,
+             "term": term},
+        )  # fmt: skip
+        assert response.status_code == 200
+        return [row["text"] for row in response.json()["results"]]
+
+    assert names("taggedarticle", "tag", "香港") == ["香港", "香港人", "中國香港", "反對香港"]
+    assert names("byline", "author", "林勵") == ["林勵", "林勵明"]
+    assert names("byline", "author", "林")[:2] == ["林勵", "林勵明"]
