@@ -45,6 +45,7 @@ from .editorial.permissions import (
     can_view,
     editable_articles,
 )
+from .editorial.series_admin import RelatedPickInline
 from .importing.text import normalize_name
 from .models import (
     Article,
@@ -109,6 +110,7 @@ class ArticleAdmin(EditingMixin, GuardedVersionAdmin):
         EmbedInline,
         CorrectionInline,
         ShareLinkInline,
+        RelatedPickInline,
     ]
     # A restored version never takes back a correction or revives a link.
     unversioned_inlines = (CorrectionInline, ShareLinkInline)

@@ -16,6 +16,7 @@ from .models import (
     Byline,
     Category,
     Correction,
+    Series,
     is_web_url,
     public_authors,
     public_corrections,
@@ -156,6 +157,26 @@ class AuthorFeed(SectionFeed):
 
     def selection(self, obj):
         return Article.objects.published().by_author(obj)
+
+
+class SeriesFeed(SectionFeed):
+    def get_object(self, request, slug):
+        series = get_object_or_404(Series, slug=slug)
+        depends_on(request, f"list:series:{series.pk}", f"series:{series.pk}")
+        return series
+
+    def title(self, obj):
+        return xml_safe(f"眾新聞檔案：{obj.title}（系列）")
+
+    def description(self, obj):
+        return xml_safe(obj.description or f"系列「{obj.title}」的文章")
+
+    def selection(self, obj):
+        return Article.objects.published().filter(series_entries__series=obj)
+
+
+class SeriesAtomFeed(AtomMixin, SeriesFeed):
+    pass
 
 
 class SectionAtomFeed(AtomMixin, SectionFeed):

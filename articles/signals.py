@@ -7,6 +7,7 @@ the names of what it touches (articles/pagecache/dependencies.py), after the
 commit, with what the article showed before the change as well as after.
 """
 
+from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import (
     m2m_changed,
@@ -27,8 +28,12 @@ from .models import (
     Byline,
     Category,
     Correction,
+    EditSession,
     Embed,
     Figure,
+    RelatedPick,
+    Series,
+    SeriesEntry,
     Tag,
     TaggedArticle,
 )
@@ -316,3 +321,51 @@ def correction_changed(sender, instance, **kwargs):
         updated_at=timezone.now(), **derived_reset(body=False)
     )
     _bump_later(instance.article_id, extra=[LIST_CORRECTIONS])
+
+
+@receiver([post_save, post_delete], sender=RelatedPick)
+def pick_changed(sender, instance, **kwargs):
+    Article.objects.filter(pk=instance.article_id).forget_display()
+    _bump_later(instance.article_id)
+
+
+def _series_articles(series_id) -> list[int]:
+    return list(
+        SeriesEntry.objects.filter(series_id=series_id).values_list(
+            "article_id", flat=True
+        )
+    )
+
+
+def _series_changed(series_id, article_ids) -> None:
+    """Every article of the series shows its list: made again, its pages
+    moved, with the series' own page and feeds."""
+    Article.objects.filter(pk__in=article_ids).forget_display()
+    shown = article_names(article_ids)
+    names = shown | {f"list:series:{series_id}", f"series:{series_id}"}
+    transaction.on_commit(lambda: bump(names))
+
+
+@receiver([post_save, post_delete], sender=SeriesEntry)
+def series_entry_changed(sender, instance, **kwargs):
+    _series_changed(
+        instance.series_id, {*_series_articles(instance.series_id), instance.article_id}
+    )
+
+
+@receiver(post_save, sender=Series)
+def series_saved(sender, instance, **kwargs):
+    _series_changed(instance.pk, _series_articles(instance.pk))
+
+
+@receiver(pre_delete, sender=Series)
+def series_deleting(sender, instance, **kwargs):
+    _series_changed(instance.pk, _series_articles(instance.pk))
+
+
+@receiver(user_logged_out)
+def editor_logged_out(sender, request, user, **kwargs):
+    # Signed out, they have no form open: their locks pass to the next
+    # editor at once (the page's own goodbye comes after the session ended).
+    if user is not None:
+        EditSession.objects.filter(user=user).delete()

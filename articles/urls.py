@@ -21,6 +21,15 @@ urlpatterns = [
     path("section/<str:slug>/", views.SectionView.as_view(), name="by-section"),
     path("tag/<str:slug>/", views.TagView.as_view(), name="by-tag"),
     path("author/<str:slug>/", views.AuthorView.as_view(), name="by-author"),
+    path("series/<str:slug>/", views.SeriesView.as_view(), name="series"),
+    path(
+        "series/<str:slug>/feed/", cached_page(feeds.SeriesFeed()), name="series-feed"
+    ),
+    path(
+        "series/<str:slug>/feed/atom/",
+        cached_page(feeds.SeriesAtomFeed()),
+        name="series-feed-atom",
+    ),
     path("archive/", views.archive_index, name="archive"),
     path("archive/<int:year>/", views.MonthArchiveView.as_view(), name="archive-year"),
     path(

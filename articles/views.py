@@ -21,6 +21,7 @@ from .models import (
     Article,
     ArticleAlias,
     Category,
+    Series,
     public_authors,
     public_corrections,
     public_tags,
@@ -139,6 +140,27 @@ class MonthArchiveView(ArticleListView):
 
 
 @method_decorator(cached_page(params=["page"]), name="dispatch")
+class SeriesView(ArticleListView):
+    """A series' published articles, in the editor's order."""
+
+    template_name = "articles/series_detail.html"
+
+    def get_queryset(self):
+        self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
+        self.list_names = (f"list:series:{self.series.pk}",)
+        depends_on(self.request, *self.list_names, f"series:{self.series.pk}")
+        return (
+            Article.objects.published()
+            .filter(series_entries__series=self.series)
+            .order_by("series_entries__position", "series_entries__pk")
+            .values_list(*CARD_COLUMNS)
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(series=self.series, **kwargs)
+
+
+@method_decorator(cached_page(params=["page"]), name="dispatch")
 class CorrectionListView(ListView):
     """/corrections/: every correction and update of a published article,
     newest first."""
@@ -224,12 +246,16 @@ def article_page(request, article, **extra):
     """An article's page, from its stored parts; `extra` for the template."""
     parts = page.parts_for(article)
     related = page.related_articles(parts["related"])
+    series = page.series_blocks(article, parts["series"])
     body, linked = article.body_for_readers_with_links()
     depends_on(
         request,
         *_names_of(article),
         *(f"article:{other.pk}" for other in related),
         *(f"article:{number}" for number in linked),
+        # Each article of its series: one published, renamed or withdrawn
+        # changes this page's list of them.
+        *(f"article:{pk}" for block in parts["series"] for pk in block["entries"]),
     )
     context = {
         "article": article,
@@ -237,6 +263,7 @@ def article_page(request, article, **extra):
         "parts": parts,
         "body": body,
         "related": related,
+        "series": series,
         "json_ld": page.json_ld(request, parts["ld"]),
         "notes_at_top": settings.CORRECTIONS_POSITION == "top",
         **extra,

@@ -34,6 +34,8 @@ from articles.models import (
     Category,
     Correction,
     Figure,
+    Series,
+    SeriesEntry,
     ShareLink,
     Tag,
 )
@@ -115,6 +117,11 @@ def world():
         article=bobs, position=1, caption="秘密圖說", source_url="https://e.org/b.jpg"
     )
     _save_version(bobs)
+
+    # A series holding a public article and a secret draft.
+    series = Series.objects.create(title="系列", slug="系列")
+    SeriesEntry.objects.create(series=series, article=public, position=0)
+    SeriesEntry.objects.create(series=series, article=bobs, position=1)
 
     alices = _article("愛麗絲SECRET丙", alice, status=Article.Status.PUBLISHED)
     _save_version(alices)
@@ -297,6 +304,9 @@ def site_urls(world):
         "articles:by-section": "眾聞",
         "articles:section-feed": "眾聞",
         "articles:section-feed-atom": "眾聞",
+        "articles:series": "系列",
+        "articles:series-feed": "系列",
+        "articles:series-feed-atom": "系列",
     }
     urls, unfilled = [], []
     for name, pattern in _patterns():

@@ -587,6 +587,11 @@ def test_tag_and_author_autocomplete_put_the_exact_name_first(editor_client):
         assert response.status_code == 200
         return [row["text"] for row in response.json()["results"]]
 
-    assert names("taggedarticle", "tag", "香港") == ["香港", "香港人", "中國香港", "反對香港"]
+    assert names("taggedarticle", "tag", "香港") == [
+        "香港",
+        "香港人",
+        "中國香港",
+        "反對香港",
+    ]
     assert names("byline", "author", "林勵") == ["林勵", "林勵明"]
     assert names("byline", "author", "林")[:2] == ["林勵", "林勵明"]

@@ -97,7 +97,10 @@ def test_an_autosave_equal_to_the_article_is_not_offered(alice):
 def test_a_new_articles_form_is_autosaved_too(client):
     writer = user_in(WRITERS, "writer")
     client.force_login(writer)
-    assert client.post("/admin/articles/article/autosave/", {"title": "新稿"}).status_code == 200
+    assert (
+        client.post("/admin/articles/article/autosave/", {"title": "新稿"}).status_code
+        == 200
+    )
     assert Autosave.objects.get(user=writer, article=None).fields == {"title": "新稿"}
     assert (
         'id="newsroom-restore"'
@@ -209,3 +212,11 @@ def test_saving_the_article_releases_the_lock(alice, bob):
     url = change_url(article)
     assert first.post(url, form_data(first, url, body="定稿")).status_code == 302
     assert second.post(presence_url(article)).json()["mine"]
+
+
+def test_signing_out_releases_the_lock(alice, bob):
+    article = make_article("標題", slug="a")
+    first = client_for(alice)
+    first.post(presence_url(article))
+    first.post("/admin/logout/")
+    assert client_for(bob).post(presence_url(article)).json()["mine"]

@@ -88,7 +88,9 @@ def test_every_way_of_tagging_gives_the_link_its_article_time():
             "tag__name", "published_at"
         )
     )
-    assert times == dict.fromkeys(["第二", "第三", "第四", "第五"], article.published_at)
+    assert times == dict.fromkeys(
+        ["第二", "第三", "第四", "第五"], article.published_at
+    )
     draft_link = TaggedArticle.objects.get(content_object__title="草稿")
     assert draft_link.published_at is None
 

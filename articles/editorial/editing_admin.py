@@ -81,7 +81,9 @@ class EditingMixin:
         context["editing"] = {
             "urls": json.dumps(urls),
             "saved": saved,
-            "saved_fields": json.dumps(saved.fields if saved else {}, ensure_ascii=False),
+            "saved_fields": json.dumps(
+                saved.fields if saved else {}, ensure_ascii=False
+            ),
             "conflict": editing.conflict_rows(form) if conflict else None,
             "conflict_token": _token(conflict) if conflict else "",
             "conflict_time": timezone.localtime(conflict.updated_at)

@@ -2,7 +2,8 @@
 embeds and links. One module per kind: names.py (authors, sections, tags),
 articles.py (articles, bylines), media.py (figures, embeds), links.py (links
 between articles, duplicate captures), notes.py (corrections and updates), sharing.py (preview links for people
-without an account), editing.py (autosaves, who is editing what)."""
+without an account), editing.py (autosaves, who is editing what), series.py (series and
+hand-picked related articles)."""
 
 from .articles import Article, ArticleQuerySet, Byline, public_authors, public_tags
 from .editing import Autosave, EditSession
@@ -10,6 +11,7 @@ from .links import ArticleAlias, ArticleLink, local_article_urls
 from .media import Embed, Figure, is_web_url
 from .names import NAME_KEY_LENGTH, Author, Category, NamedModel, Tag, TaggedArticle
 from .notes import Correction, public_corrections
+from .series import RelatedPick, Series, SeriesEntry
 from .sharing import ShareLink
 
 __all__ = [
@@ -27,6 +29,9 @@ __all__ = [
     "Embed",
     "Figure",
     "NamedModel",
+    "RelatedPick",
+    "Series",
+    "SeriesEntry",
     "ShareLink",
     "Tag",
     "TaggedArticle",

@@ -7,9 +7,10 @@
     list:corrections     the corrections page and its feeds (with list:all, as
                          an article leaving takes its notes with it)
     list:section:<id>    a section's pages and feeds; so list:tag:<id>,
-    list:author:<id>     list:author:<id>, list:month:<yyyy-mm>, list:year:<yyyy>
+    list:author:<id>     list:author:<id>, list:series:<id>, list:month:<yyyy-mm>,
+                         list:year:<yyyy>
     section:<id>         a section's, tag's or author's own page (its description)
-    tag:<id>, author:<id>
+    tag:<id>, author:<id>, series:<id>
     site                 every page (names on cards and in the navigation, bulk
                          changes such as an import)
 
@@ -49,7 +50,13 @@ def article_names(ids: Iterable[int]) -> set[str]:
     """What shows these articles as they are now: their pages (and the pages
     linking to them or listing them as related), and for those readers can
     see, the lists they are in."""
-    from articles.models import Article, ArticleAlias, Byline, TaggedArticle
+    from articles.models import (
+        Article,
+        ArticleAlias,
+        Byline,
+        SeriesEntry,
+        TaggedArticle,
+    )
 
     ids = [pk for pk in set(ids) if pk is not None]
     names: set[str] = set()
@@ -95,6 +102,12 @@ def article_names(ids: Iterable[int]) -> set[str]:
             .distinct()
         ):
             names.add(f"list:author:{author_id}")
+        for series_id in (
+            SeriesEntry.objects.filter(article_id__in=public)
+            .values_list("series_id", flat=True)
+            .distinct()
+        ):
+            names.add(f"list:series:{series_id}")
     return names
 
 

@@ -30,14 +30,14 @@ from .embeds import embed_label, player_url
 
 # Moved when the parts' shape changes: stored parts of another shape are made
 # again on their next read.
-PARTS_VERSION = 3
+PARTS_VERSION = 4
 RELATED_COUNT = 5
 _JSON_LD_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 def parts_for(article) -> dict:
     """The stored parts of this article's page, made and kept if missing."""
-    from articles.models import Article, Byline
+    from articles.models import Article, Byline, SeriesEntry
 
     parts = article.page_parts
     if parts and parts.get("v") == PARTS_VERSION:
@@ -49,6 +49,13 @@ def parts_for(article) -> dict:
             "figures",
             "embeds",
             "corrections",
+            "related_picks",
+            Prefetch(
+                "series_entries",
+                queryset=SeriesEntry.objects.select_related("series").prefetch_related(
+                    "series__entries"
+                ),
+            ),
             Prefetch("bylines", queryset=Byline.objects.select_related("author")),
         )
         .get(pk=article.pk)
@@ -80,25 +87,80 @@ def make_parts(article) -> dict:
         "summary": Truncator(article.dek).chars(200),
         "ld": json_ld_data(article),
         "related": related_ids(article),
+        "series": series_parts(article),
     }
 
 
 def related_ids(article, count=RELATED_COUNT) -> list[int]:
-    """Published articles sharing the most tags with this one, newest first
-    among equals: one query."""
+    """The related articles an editor picked, in their order, then published
+    articles sharing the most tags with this one, newest first among equals,
+    up to `count` in all: one query (the picks come with the article)."""
     from articles.models import Article
 
+    picks = [pick.picked_id for pick in article.related_picks.all()]
     tag_ids = [tag.pk for tag in article.tags.all()]
-    if not tag_ids:
-        return []
-    return list(
+    wanted = count - len(picks)
+    if not tag_ids or wanted <= 0:
+        return picks
+    automatic = (
         Article.objects.published()
         .filter(tags__in=tag_ids)
-        .exclude(pk=article.pk)
+        .exclude(pk__in=[article.pk, *picks])
         .annotate(shared=Count("tags"))
         .order_by("-shared", "-published_at")
-        .values_list("pk", flat=True)[:count]
+        .values_list("pk", flat=True)[:wanted]
     )
+    return picks + list(automatic)
+
+
+def series_parts(article) -> list[dict]:
+    """Each series the article is in: its title, address and its articles'
+    numbers in order (which of them readers see is read on each render)."""
+    return [
+        {
+            "title": entry.series.title,
+            "url": entry.series.get_absolute_url(),
+            "entries": [other.article_id for other in entry.series.entries.all()],
+        }
+        for entry in article.series_entries.all()
+    ]
+
+
+class SeriesItem(NamedTuple):
+    pk: int
+    url: str
+    title: str
+    current: bool
+
+
+def series_blocks(article, parts: list[dict]) -> list[dict]:
+    """The series as the page shows them now: the published articles, in
+    order, this one marked, its place among them; one query for all."""
+    from articles.models import Article
+
+    ids = {pk for block in parts for pk in block["entries"]}
+    if not ids:
+        return []
+    shown = {
+        pk: (title, slug)
+        for pk, title, slug in Article.objects.published()
+        .filter(pk__in=ids)
+        .values_list("pk", "title", "slug")
+    }
+    blocks = []
+    for block in parts:
+        items = []
+        for pk in block["entries"]:
+            if pk == article.pk:  # (shown in a preview too)
+                items.append(
+                    SeriesItem(pk, article.get_absolute_url(), article.title, True)
+                )
+            elif pk in shown:
+                title, slug = shown[pk]
+                items.append(SeriesItem(pk, Article.path_for(pk, slug), title, False))
+        place = next((n for n, item in enumerate(items, 1) if item.current), None)
+        blocks.append({**block, "items": items, "place": place, "count": len(items)})
+    return blocks
 
 
 def neighbours(article_ids) -> set[int]:

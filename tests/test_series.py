@@ -1,0 +1,133 @@
+"""Series and story threads, and related articles picked by hand."""
+
+import re
+from datetime import timedelta
+from xml.etree import ElementTree
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from articles.models import Article, RelatedPick, Series, SeriesEntry
+from articles.roles import WRITERS
+from tests.factories import empty_page_cache, make_article
+from tests.test_admin import change_url, user_in
+from tests.test_cache_dependencies import served_from_cache, warm
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def series():
+    now = timezone.now()
+    investigation = Series.objects.create(
+        title="調查：劏房", slug="劏房", description="三集的調查報道。"
+    )
+    parts = [
+        make_article("第一集：租金", slug="a", published_at=now - timedelta(days=3)),
+        make_article("第二集：衛生", slug="b", published_at=now - timedelta(days=2)),
+        make_article("第三集：出路", slug="c", status=Article.Status.DRAFT),
+    ]
+    for position, article in enumerate(parts):
+        SeriesEntry.objects.create(
+            series=investigation, article=article, position=position
+        )
+    return investigation, parts
+
+
+def series_nav(html):
+    found = re.search(r'<nav class="series".*?</nav>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_an_article_shows_its_place_in_the_series_and_the_others(client, series):
+    investigation, (first, second, draft) = series
+    nav = series_nav(client.get(second.get_absolute_url()).content.decode())
+    assert "調查：劏房" in nav and investigation.get_absolute_url() in nav
+    assert "第 2 篇，共 2 篇" in nav  # the draft is no reader's
+    assert nav.index("第一集") < nav.index("第二集")
+    assert first.get_absolute_url() in nav
+    assert '<strong aria-current="page">第二集：衛生</strong>' in nav
+    assert "第三集" not in nav
+
+
+def test_the_series_page_and_feed_list_its_published_articles(client, series):
+    investigation, (first, second, draft) = series
+    html = client.get(investigation.get_absolute_url()).content.decode()
+    assert "三集的調查報道。" in html and "2 篇文章" in html
+    assert html.index("第一集") < html.index("第二集") and "第三集" not in html
+    feed = client.get(f"/series/{investigation.slug}/feed/")
+    titles = [
+        i.findtext("title") for i in ElementTree.fromstring(feed.content).iter("item")
+    ]
+    assert titles == ["第二集：衛生", "第一集：租金"]  # a feed: newest first
+    assert client.get(f"/series/{investigation.slug}/feed/atom/").status_code == 200
+    assert client.get("/series/沒有這個/").status_code == 404
+
+
+def test_publishing_or_adding_an_article_reaches_every_page_of_the_series(
+    client, settings, series, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    empty_page_cache()
+    investigation, (first, second, draft) = series
+    other = make_article("無關的文章", slug="x")
+    urls = [first.get_absolute_url(), investigation.get_absolute_url()]
+    warm(client, *urls, other.get_absolute_url())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.status = Article.Status.PUBLISHED
+        draft.published_at = timezone.now() - timedelta(minutes=1)
+        draft.save()
+    assert "第 1 篇，共 3 篇" in client.get(first.get_absolute_url()).content.decode()
+    assert "第三集" in client.get(investigation.get_absolute_url()).content.decode()
+    assert served_from_cache(client, other.get_absolute_url())
+
+    fourth = make_article("第四集：回應", slug="d")
+    warm(client, *urls)
+    with django_capture_on_commit_callbacks(execute=True):
+        SeriesEntry.objects.create(series=investigation, article=fourth, position=9)
+    assert "共 4 篇" in client.get(first.get_absolute_url()).content.decode()
+    assert "第四集" in client.get(investigation.get_absolute_url()).content.decode()
+
+    warm(client, *urls)
+    with django_capture_on_commit_callbacks(execute=True):
+        investigation.title = "調查：劏房（完）"
+        investigation.save()
+    assert "調查：劏房（完）" in client.get(first.get_absolute_url()).content.decode()
+
+
+def related_titles(client, article):
+    html = client.get(article.get_absolute_url()).content.decode()
+    block = html[html.index('id="related-title"') :]
+    return re.findall(r'<li><a href="[^"]+">([^<]+)</a>', block)
+
+
+def test_related_articles_picked_by_hand_come_first_in_their_order(client):
+    article = make_article("主文", slug="m", tags=["房屋"])
+    automatic = make_article("同標籤的文章", slug="t", tags=["房屋"])
+    picked_second = make_article("編輯選的第二篇", slug="p2")
+    picked_first = make_article("編輯選的第一篇", slug="p1")
+    unpublished = make_article("未發佈", slug="u", status=Article.Status.DRAFT)
+    for position, picked in enumerate([picked_first, unpublished, picked_second]):
+        RelatedPick.objects.create(article=article, picked=picked, position=position)
+
+    assert related_titles(client, article) == [
+        "編輯選的第一篇",
+        "編輯選的第二篇",
+        automatic.title,
+    ]
+
+
+def test_writers_cannot_curate_series_or_pick_related_articles(client):
+    writer = user_in(WRITERS, "writer")
+    client.force_login(writer)
+    assert client.get("/admin/articles/series/").status_code == 403
+    assert client.post("/admin/articles/series/add/", {"title": "x"}).status_code == 403
+    own = make_article(
+        "寫手稿", slug="w", status=Article.Status.DRAFT, created_by=writer
+    )
+    page = client.get(change_url(own)).content.decode()
+    assert "related_picks-TOTAL_FORMS" not in page
+    assert not Series.objects.filter(title="x").exists()
+    assert Client().get("/admin/articles/series/").status_code == 302
