@@ -246,3 +246,32 @@ def test_a_second_editor_sees_the_holder_takes_over_and_the_first_is_told(
     expect(page.locator(".errornote, .errorlist").first).to_be_visible()
     expect(page.locator(".errorlist")).to_contain_text("other")
     assert Article.objects.get(pk=article.pk).body == "論壇今晚舉行。"
+
+
+def test_a_reader_follows_a_series_from_one_part_to_the_next(
+    live_server, reader_page, artifacts
+):
+    from articles.models import Series, SeriesEntry
+
+    investigation = Series.objects.create(title="調查：劏房", slug="劏房")
+    now = timezone.now()
+    first = make_article("第一集：租金", slug="a", published_at=now - timedelta(days=2))
+    second = make_article(
+        "第二集：衛生", slug="b", published_at=now - timedelta(days=1)
+    )
+    for position, article in enumerate([first, second]):
+        SeriesEntry.objects.create(
+            series=investigation, article=article, position=position
+        )
+
+    reader_page.goto(live_server.url + first.get_absolute_url())
+    nav = reader_page.locator("nav.series")
+    expect(nav).to_contain_text("第 1 篇，共 2 篇")
+    expect(nav.locator("[aria-current=page]")).to_have_text("第一集：租金")
+    reader_page.screenshot(path=artifacts / "28-series.png", full_page=True)
+    nav.get_by_role("link", name="第二集：衛生").click()
+    expect(reader_page.locator("article h1")).to_have_text("第二集：衛生")
+    expect(reader_page.locator("nav.series")).to_contain_text("第 2 篇，共 2 篇")
+    reader_page.locator("nav.series a", has_text="調查：劏房").click()
+    expect(reader_page.locator("h1")).to_contain_text("調查：劏房")
+    expect(reader_page.locator("main .teaser")).to_have_count(2)
