@@ -220,3 +220,51 @@ def test_signing_out_releases_the_lock(alice, bob):
     first.post(presence_url(article))
     first.post("/admin/logout/")
     assert client_for(bob).post(presence_url(article)).json()["mine"]
+
+
+def test_a_conflict_lists_every_field_that_differs_not_only_the_text(alice, bob):
+    article = make_article("標題", slug="a", status=Article.Status.REVIEW)
+    first, second = client_for(alice), client_for(bob)
+    url = change_url(article)
+    mine = form_data(first, url, title="愛麗絲的標題")
+    second.post(url, form_data(second, url, status="published"))  # bob publishes
+
+    html = first.post(url, mine).content.decode()
+    conflict = html[html.index('id="newsroom-conflict"') :]
+    conflict = conflict[: conflict.index("</section>")]
+    assert "愛麗絲的標題" in conflict
+    # "Keep mine" would unpublish: the editor is shown it.
+    assert "已發佈" in conflict or "Published" in conflict
+
+
+def test_a_conflict_with_the_same_fields_can_still_be_resolved(alice, bob):
+    from articles.models import Correction
+
+    article = make_article("標題", slug="a", body="原文")
+    first = client_for(alice)
+    url = change_url(article)
+    mine = form_data(first, url)  # alice changes nothing typed...
+    Correction.objects.create(
+        article=article, text="別人加的更正"
+    )  # ...bob adds a note
+
+    html = first.post(url, mine).content.decode()
+    assert 'id="newsroom-conflict"' in html
+    token = html.split('name="_overwrite" value="')[1].split('"')[0]
+    assert first.post(url, {**mine, "_overwrite": token}).status_code == 302
+
+
+def test_a_huge_conflicting_body_is_shown_without_a_line_diff_and_quickly(alice, bob):
+    import time
+
+    article = make_article("標題", slug="a", body="原文")
+    first, second = client_for(alice), client_for(bob)
+    url = change_url(article)
+    mine = form_data(first, url, body="\n".join(f"第{n}行" for n in range(20_000)))
+    second.post(
+        url, form_data(second, url, body="\n".join(f"行{n}" for n in range(20_000)))
+    )
+    started = time.process_time()
+    html = first.post(url, mine).content.decode()
+    assert time.process_time() - started < 5
+    assert 'id="newsroom-conflict"' in html and 'class="conflict-pair"' in html

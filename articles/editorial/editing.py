@@ -191,38 +191,74 @@ def presence_view(request, object_id):
 
 # --- an edit conflict, side by side ------------------------------------------
 
+# Texts longer than this are shown side by side without a line diff: difflib
+# takes time that grows with the square of their lines.
+DIFF_MAX_LINES = 400
+DIFF_MAX_CHARS = 40_000
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "—"
+    if hasattr(value, "tzinfo"):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
 
 def conflict_rows(form) -> list[dict]:
-    """For each autosaved field the two versions differ in: its label, the
-    saved version, the editor's, and a line diff of the two (HTML, escaped
-    by difflib)."""
+    """Every field of the form the two versions differ in (the publication
+    fields too: "keep mine" saves all of them): its label, the saved value,
+    the editor's, and for texts a line diff (HTML escaped by difflib) when
+    they are short enough."""
     import difflib
 
     from django.utils.safestring import mark_safe
 
     current = form.conflict
+    cleaned = getattr(form, "cleaned_data", {})
     rows = []
-    for name in AUTOSAVED_FIELDS:
-        if name not in form.fields:
+    for name, field in form.fields.items():
+        if name == "edit_token" or name not in cleaned:
             continue
-        theirs = getattr(current, name) or ""
-        mine = str(form.data.get(name, theirs))
-        if mine.replace("\r\n", "\n") == theirs.replace("\r\n", "\n"):
+        try:
+            theirs = getattr(current, name)
+        except AttributeError:
             continue
-        table = difflib.HtmlDiff(wrapcolumn=60).make_table(
-            theirs.splitlines(),
-            mine.splitlines(),
-            fromdesc=str(_("saved by someone else")),
-            todesc=str(_("yours")),
-            context=True,
-            numlines=2,
+        mine = cleaned[name]
+        if isinstance(theirs, str) or isinstance(mine, str):
+            theirs, mine = (
+                (theirs or "").replace("\r\n", "\n"),
+                (mine or "").replace("\r\n", "\n"),
+            )
+        if mine == theirs:
+            continue
+        labels = (
+            dict(getattr(field, "choices", None) or ()) if isinstance(mine, str) else {}
         )
-        rows.append(
-            {
-                "label": form.fields[name].label,
-                "theirs": theirs,
-                "mine": mine,
-                "diff": mark_safe(table),  # difflib escapes both texts
-            }
+        row = {
+            "label": field.label,
+            "theirs": labels.get(theirs, _shown(theirs)),
+            "mine": labels.get(mine, _shown(mine)),
+        }
+        text = isinstance(theirs, str) and name in AUTOSAVED_FIELDS
+        small = (
+            (
+                len(theirs) + len(mine) <= DIFF_MAX_CHARS
+                and theirs.count("\n") + mine.count("\n") <= DIFF_MAX_LINES
+            )
+            if text
+            else False
         )
+        if small:
+            row["diff"] = mark_safe(  # difflib escapes both texts
+                difflib.HtmlDiff(wrapcolumn=60).make_table(
+                    theirs.splitlines(),
+                    mine.splitlines(),
+                    fromdesc=str(_("saved by someone else")),
+                    todesc=str(_("yours")),
+                    context=True,
+                    numlines=2,
+                )
+            )
+        rows.append(row)
     return rows

@@ -84,7 +84,8 @@ class EditingMixin:
             "saved_fields": json.dumps(
                 saved.fields if saved else {}, ensure_ascii=False
             ),
-            "conflict": editing.conflict_rows(form) if conflict else None,
+            "conflict": conflict is not None,
+            "conflict_rows": editing.conflict_rows(form) if conflict else [],
             "conflict_token": _token(conflict) if conflict else "",
             "conflict_time": timezone.localtime(conflict.updated_at)
             if conflict
