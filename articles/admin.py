@@ -112,8 +112,9 @@ class ArticleAdmin(EditingMixin, GuardedVersionAdmin):
         ShareLinkInline,
         RelatedPickInline,
     ]
-    # A restored version never takes back a correction or revives a link.
-    unversioned_inlines = (CorrectionInline, ShareLinkInline)
+    # A restored version never takes back a correction or an editor's picks,
+    # nor revives a link.
+    unversioned_inlines = (CorrectionInline, ShareLinkInline, RelatedPickInline)
     prepopulated_fields = {"slug": ["title"]}
     actions = ["publish", "unpublish"]
     save_on_top = True
@@ -281,6 +282,8 @@ class ArticleAdmin(EditingMixin, GuardedVersionAdmin):
             article.published_at = max(
                 article.published_at or now, article.embargo_until or now
             )
+            if article.unpublish_at and article.unpublish_at <= article.published_at:
+                article.unpublish_at = None  # an old take-down: published again
             with self.bulk_revision(request, article):
                 article.save()
             count += 1

@@ -16,10 +16,10 @@ from .models import (
     Byline,
     Category,
     Correction,
-    Series,
     is_web_url,
     public_authors,
     public_corrections,
+    public_series,
     public_tags,
 )
 from .pagecache import depends_on
@@ -161,7 +161,7 @@ class AuthorFeed(SectionFeed):
 
 class SeriesFeed(SectionFeed):
     def get_object(self, request, slug):
-        series = get_object_or_404(Series, slug=slug)
+        series = get_object_or_404(public_series(), slug=slug)
         depends_on(request, f"list:series:{series.pk}", f"series:{series.pk}")
         return series
 

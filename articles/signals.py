@@ -346,8 +346,23 @@ def _series_changed(series_id, article_ids) -> None:
     transaction.on_commit(lambda: bump(names))
 
 
+@receiver(pre_save, sender=SeriesEntry)
+def series_entry_saving(sender, instance, **kwargs):
+    # An entry moved to another article or series: the old ones change too.
+    instance._before = (
+        SeriesEntry.objects.filter(pk=instance.pk)
+        .values_list("series_id", "article_id")
+        .first()
+        if instance.pk is not None
+        else None
+    )
+
+
 @receiver([post_save, post_delete], sender=SeriesEntry)
 def series_entry_changed(sender, instance, **kwargs):
+    before = getattr(instance, "_before", None)
+    if before is not None and before != (instance.series_id, instance.article_id):
+        _series_changed(before[0], {*_series_articles(before[0]), before[1]})
     _series_changed(
         instance.series_id, {*_series_articles(instance.series_id), instance.article_id}
     )

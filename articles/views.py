@@ -21,9 +21,9 @@ from .models import (
     Article,
     ArticleAlias,
     Category,
-    Series,
     public_authors,
     public_corrections,
+    public_series,
     public_tags,
 )
 from .pagecache import cached_page, depends_on
@@ -146,7 +146,7 @@ class SeriesView(ArticleListView):
     template_name = "articles/series_detail.html"
 
     def get_queryset(self):
-        self.series = get_object_or_404(Series, slug=self.kwargs["slug"])
+        self.series = get_object_or_404(public_series(), slug=self.kwargs["slug"])
         self.list_names = (f"list:series:{self.series.pk}",)
         depends_on(self.request, *self.list_names, f"series:{self.series.pk}")
         return (
@@ -251,7 +251,9 @@ def article_page(request, article, **extra):
     depends_on(
         request,
         *_names_of(article),
-        *(f"article:{other.pk}" for other in related),
+        # Every related article chosen, shown or not: one published since
+        # (an editor's pick, say) joins the list.
+        *(f"article:{pk}" for pk in parts["related"]),
         *(f"article:{number}" for number in linked),
         # Each article of its series: one published, renamed or withdrawn
         # changes this page's list of them.

@@ -239,3 +239,32 @@ def test_new_articles_are_numbered_above_the_archives_ids_after_every_migration(
     # SQLite rebuilds the article table for some migrations; its sequence
     # must survive them (migrations 0007 and 0012).
     assert make_article("新文章", slug="n").pk >= 1_000_000
+
+
+def test_publishing_again_clears_an_old_take_down_and_the_table_refuses_a_reversed_one(
+    client, editor
+):
+    article = make_article("曾撤下", slug="a")
+    past = timezone.now() - timedelta(minutes=1)
+    Article.objects.filter(pk=article.pk).update(unpublish_at=past)
+    article.refresh_from_db()
+    article.status = Article.Status.DRAFT
+    article.embargo_until = timezone.now() + timedelta(days=3)
+    article.save()
+    client.post(
+        "/admin/articles/article/",
+        {"action": "publish", "_selected_action": [article.pk]},
+    )
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED and article.unpublish_at is None
+    assert not article.is_withdrawn
+    # Never withdrawn before it went up: no 410 naming an embargoed headline.
+    assert reader_status(article.get_absolute_url()) == 404
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(unpublish_at=article.published_at)
+
+
+def reader_status(url):
+    from django.test import Client
+
+    return Client().get(url).status_code

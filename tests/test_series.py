@@ -131,3 +131,41 @@ def test_writers_cannot_curate_series_or_pick_related_articles(client):
     assert "related_picks-TOTAL_FORMS" not in page
     assert not Series.objects.filter(title="x").exists()
     assert Client().get("/admin/articles/series/").status_code == 302
+
+
+def test_a_series_of_drafts_only_is_not_announced(client):
+    hidden = Series.objects.create(title="未公佈的系列", slug="秘密")
+    draft = make_article("草稿", slug="d", status=Article.Status.DRAFT)
+    SeriesEntry.objects.create(series=hidden, article=draft)
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    assert client.get(f"/series/{hidden.slug}/feed/").status_code == 404
+
+
+def test_an_entry_moved_to_another_article_leaves_the_first(client, series):
+    investigation, (first, second, draft) = series
+    other = make_article("另一篇", slug="o")
+    entry = SeriesEntry.objects.get(article=first)
+    entry.article = other
+    entry.save()
+    assert "調查：劏房" not in series_nav(
+        client.get(first.get_absolute_url()).content.decode()
+    )
+    assert "調查：劏房" in series_nav(
+        client.get(other.get_absolute_url()).content.decode()
+    )
+
+
+def test_a_picked_draft_published_joins_the_pickers_page_at_once(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    empty_page_cache()
+    article = make_article("主文", slug="m")
+    draft = make_article("編輯選的草稿", slug="p", status=Article.Status.DRAFT)
+    RelatedPick.objects.create(article=article, picked=draft)
+    warm(client, article.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.status = Article.Status.PUBLISHED
+        draft.published_at = timezone.now() - timedelta(minutes=1)
+        draft.save()
+    assert related_titles(client, article) == ["編輯選的草稿"]

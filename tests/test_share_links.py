@@ -158,3 +158,24 @@ def test_restoring_an_old_version_does_not_revive_a_revoked_link(client, draft):
     assert client.post(revision_url, form_data(client, revision_url)).status_code == 302
     assert not ShareLink.objects.exists()
     assert Client().get(token_url).status_code == 404
+
+
+def test_a_link_to_an_article_withdrawn_since_answers_410(draft):
+    link = make_link(draft)
+    draft.status = Article.Status.PUBLISHED
+    draft.published_at = timezone.now() - timedelta(days=1)
+    draft.unpublish_at = timezone.now() - timedelta(minutes=1)
+    draft.save()
+    response = Client().get(link.get_absolute_url())
+    assert response.status_code == 410
+    assert "調查的內文" not in response.content.decode()
+
+
+def test_an_extended_link_keeps_working_past_a_week(draft, monkeypatch):
+    import time as clock
+
+    link = make_link(draft, expires_at=timezone.now() + timedelta(days=14))
+    url = link.get_absolute_url()
+    later = clock.time() + 9 * 86400
+    monkeypatch.setattr("time.time", lambda: later)
+    assert Client().get(url).status_code == 200

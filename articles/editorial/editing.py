@@ -56,13 +56,19 @@ def offered(user, article) -> Autosave | None:
     saved = Autosave.objects.filter(user=user, article=article).first()
     if saved is None:
         return None
-    if article is not None and all(
-        saved.fields.get(name, getattr(article, name)) == getattr(article, name)
-        for name in AUTOSAVED_FIELDS
-    ):
+
+    def same(name):
+        typed = saved.fields.get(name, getattr(article, name))
+        return _lines(typed) == _lines(getattr(article, name))
+
+    if article is not None and all(same(name) for name in AUTOSAVED_FIELDS):
         saved.delete()  # nothing in it that the article lacks
         return None
     return saved
+
+
+def _lines(text) -> str:
+    return (text or "").replace("\r\n", "\n")
 
 
 def forget(user, article) -> None:

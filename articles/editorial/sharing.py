@@ -27,7 +27,7 @@ def shared_preview(request, token):
     link = ShareLink.from_token(token)
     if link is None:
         return _private(render(request, "articles/share_gone.html", status=404))
-    if not link.is_live:
+    if not link.is_live or link.article.is_withdrawn:
         context = {"expired": True}
         return _private(
             render(request, "articles/share_gone.html", context, status=410)

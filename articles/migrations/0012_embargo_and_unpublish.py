@@ -49,5 +49,17 @@ class Migration(migrations.Migration):
             model_name='article',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('embargo_until__isnull', True), ('published_at__gte', models.F('embargo_until')), _connector='OR'), name='article_not_before_embargo'),
         ),
+        migrations.AddConstraint(
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("unpublish_at__isnull", True),
+                    ("published_at__isnull", True),
+                    ("unpublish_at__gt", models.F("published_at")),
+                    _connector="OR",
+                ),
+                name="article_unpublish_after_publish",
+            ),
+        ),
         migrations.RunPython(keep_new_article_ids_high, migrations.RunPython.noop),
     ]

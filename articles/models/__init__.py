@@ -11,7 +11,7 @@ from .links import ArticleAlias, ArticleLink, local_article_urls
 from .media import Embed, Figure, is_web_url
 from .names import NAME_KEY_LENGTH, Author, Category, NamedModel, Tag, TaggedArticle
 from .notes import Correction, public_corrections
-from .series import RelatedPick, Series, SeriesEntry
+from .series import RelatedPick, Series, SeriesEntry, public_series
 from .sharing import ShareLink
 
 __all__ = [
@@ -39,5 +39,6 @@ __all__ = [
     "local_article_urls",
     "public_authors",
     "public_corrections",
+    "public_series",
     "public_tags",
 ]

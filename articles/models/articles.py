@@ -48,9 +48,12 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(public_q())
 
     def withdrawn(self):
-        """Published articles whose unpublish-at time has passed."""
+        """Published articles that were public and whose unpublish-at time
+        has passed."""
         return self.filter(
-            status=Article.Status.PUBLISHED, unpublish_at__lte=timezone.now()
+            status=Article.Status.PUBLISHED,
+            unpublish_at__lte=timezone.now(),
+            published_at__lt=models.F("unpublish_at"),
         )
 
     def for_listing(self):
@@ -305,6 +308,13 @@ class Article(models.Model):
                 | models.Q(published_at__gte=models.F("embargo_until")),
                 name="article_not_before_embargo",
             ),
+            # Comes down after it goes up, wherever it is saved from.
+            models.CheckConstraint(
+                condition=models.Q(unpublish_at__isnull=True)
+                | models.Q(published_at__isnull=True)
+                | models.Q(unpublish_at__gt=models.F("published_at")),
+                name="article_unpublish_after_publish",
+            ),
         ]
         indexes = [
             models.Index(
@@ -368,6 +378,8 @@ class Article(models.Model):
             self.status == self.Status.PUBLISHED
             and self.unpublish_at is not None
             and self.unpublish_at <= timezone.now()
+            and self.published_at is not None
+            and self.published_at < self.unpublish_at
         )
 
     @property

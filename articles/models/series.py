@@ -99,3 +99,12 @@ class RelatedPick(models.Model):
 
     def __str__(self):
         return f"{self.article_id} → {self.picked_id}"
+
+
+def public_series():
+    """Series with at least one published article: one of drafts only is not
+    announced yet (no page, no feed)."""
+    entries = SeriesEntry.objects.filter(
+        series=models.OuterRef("pk"), article__in=Article.objects.published()
+    )
+    return Series.objects.filter(models.Exists(entries))

@@ -21,7 +21,6 @@ LIFETIMES = [
     (timedelta(days=3), _("3 days")),
     (timedelta(days=7), _("7 days")),
 ]
-LONGEST = max(lifetime for lifetime, _label in LIFETIMES)
 
 
 def _nonce() -> str:
@@ -87,13 +86,11 @@ class ShareLink(models.Model):
 
     @classmethod
     def from_token(cls, token: str):
-        """The link a token names, or None if it was never signed here, was
-        revoked, or is older than the longest lifetime (its row then says
-        whether it expired)."""
+        """The link a token names, or None if it was never signed here or
+        was revoked (its row says whether it expired: a link extended lives
+        on under the address first sent)."""
         try:
-            pk, nonce = signing.loads(
-                token, salt=SALT, max_age=LONGEST + timedelta(days=1)
-            )
+            pk, nonce = signing.loads(token, salt=SALT)
         except (signing.BadSignature, ValueError, TypeError):
             return None
         if not isinstance(pk, int) or not isinstance(nonce, str):

@@ -171,7 +171,7 @@ def neighbours(article_ids) -> set[int]:
 
     found: set[int] = set()
     for article in Article.objects.filter(pk__in=list(article_ids)).prefetch_related(
-        "tags"
+        "tags", "related_picks"
     ):
         found.update(related_ids(article, count=RELATED_COUNT * 4))
     return found

@@ -42,9 +42,13 @@ function newsroomEditing() {
 
   // --- autosave ---
   var last = JSON.stringify(typed());
+  var restore = document.getElementById("newsroom-restore");
+  // While a copy is offered, typing must not overwrite it on the server
+  // before the editor restores or discards it.
+  var pending = Boolean(restore);
   function autosave() {
     var now = typed(), text = JSON.stringify(now);
-    if (text === last) return Promise.resolve();
+    if (pending || form.dataset.submitting || text === last) return Promise.resolve();
     return post(urls.autosave, now).then(function (answer) {
       last = text;
       var time = new Date(answer.saved_at).toLocaleTimeString();
@@ -58,7 +62,7 @@ function newsroomEditing() {
   // seconds since the last autosave when the tab closes.
   window.addEventListener("pagehide", function () {
     var now = typed();
-    if (JSON.stringify(now) === last || form.dataset.submitting) return;
+    if (pending || JSON.stringify(now) === last || form.dataset.submitting) return;
     var body = new FormData();
     Object.keys(now).forEach(function (key) { body.append(key, now[key]); });
     body.append("csrfmiddlewaretoken", csrf());
@@ -67,7 +71,6 @@ function newsroomEditing() {
   form.addEventListener("submit", function () { form.dataset.submitting = "1"; });
 
   // --- restore ---
-  var restore = document.getElementById("newsroom-restore");
   if (restore) {
     restore.querySelector(".restore-yes").addEventListener("click", function () {
       Object.keys(saved).forEach(function (name) {
@@ -78,9 +81,13 @@ function newsroomEditing() {
         field.dispatchEvent(new Event("change", {bubbles: true}));
       });
       restore.hidden = true;
+      pending = false;
     });
     restore.querySelector(".restore-no").addEventListener("click", function () {
-      post(urls.discard, {}).then(function () { restore.hidden = true; });
+      post(urls.discard, {}).then(function () {
+        restore.hidden = true;
+        pending = false;
+      });
     });
   }
 
