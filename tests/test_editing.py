@@ -268,3 +268,30 @@ def test_a_huge_conflicting_body_is_shown_without_a_line_diff_and_quickly(alice,
     html = first.post(url, mine).content.decode()
     assert time.process_time() - started < 5
     assert 'id="newsroom-conflict"' in html and 'class="conflict-pair"' in html
+
+
+def test_a_restored_autosave_is_saved_against_the_version_it_was_typed_on(alice, bob):
+    article = make_article("標題", slug="a", body="原文")
+    first, second = client_for(alice), client_for(bob)
+    url = change_url(article)
+    opened = form_data(first, url)
+    first.post(
+        autosave_url(article),
+        {"body": "愛麗絲打的", "edit_token": opened["edit_token"]},
+    )
+    second.post(url, form_data(second, url, body="鮑勃存的"))  # saved meanwhile
+
+    # Alice comes back: the copy is offered with the version it was typed on.
+    page = first.get(change_url(article)).content.decode()
+    assert opened["edit_token"] in page.split('data-saved="')[1].split('"')[0].replace(
+        "&quot;", '"'
+    )
+    # Restored (the page puts that token back in the form) and saved: a
+    # conflict shown side by side, not bob's text overwritten.
+    restored = form_data(first, url, body="愛麗絲打的", edit_token=opened["edit_token"])
+    response = first.post(url, restored)
+    assert (
+        response.status_code == 200
+        and 'id="newsroom-conflict"' in response.content.decode()
+    )
+    assert Article.objects.get(pk=article.pk).body == "鮑勃存的"

@@ -31,12 +31,18 @@ def display_name(user) -> str:
 
 
 def text_fields(data) -> dict[str, str]:
-    """The autosaved fields of a posted form, each cut to MAX_FIELD."""
-    return {
+    """The autosaved fields of a posted form, each cut to MAX_FIELD, and the
+    edit token of the version they were typed on: restored, the text is saved
+    against that version, so a save made since by someone else is a conflict
+    shown side by side, never silently overwritten."""
+    fields = {
         name: str(data.get(name, ""))[:MAX_FIELD]
         for name in AUTOSAVED_FIELDS
         if name in data
     }
+    if data.get("edit_token"):
+        fields["edit_token"] = str(data["edit_token"])[:64]
+    return fields
 
 
 def keep(user, article, data) -> Autosave:

@@ -37,6 +37,8 @@ function newsroomEditing() {
       var field = form.elements[name];
       if (field && !field.disabled) data[name] = field.value;
     });
+    // The version this was typed on (editorial/editing.py: text_fields).
+    if (form.elements.edit_token) data.edit_token = form.elements.edit_token.value;
     return data;
   }
 
@@ -77,6 +79,7 @@ function newsroomEditing() {
         var field = form.elements[name];
         if (!field) return;
         field.value = saved[name];
+        if (name === "edit_token") return;  // hidden: checked on save
         field.dispatchEvent(new Event("input", {bubbles: true}));
         field.dispatchEvent(new Event("change", {bubbles: true}));
       });
