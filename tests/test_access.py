@@ -21,19 +21,24 @@ import reversion
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from reversion.models import Version
 
+from articles.editorial.permissions import is_writer
 from articles.models import (
     Article,
     Author,
+    Autosave,
     Byline,
     Category,
     Correction,
+    EditSession,
     Figure,
+    RelatedPick,
     Series,
     SeriesEntry,
     ShareLink,
@@ -122,6 +127,9 @@ def world():
     series = Series.objects.create(title="系列", slug="系列")
     SeriesEntry.objects.create(series=series, article=public, position=0)
     SeriesEntry.objects.create(series=series, article=bobs, position=1)
+    # The editor's own work in progress on bob's draft: an autosave, a lock.
+    Autosave.objects.create(user=editor, article=bobs, fields={"body": "編輯的草稿"})
+    EditSession.objects.create(user=editor, article=bobs, holds_lock=True)
 
     alices = _article("愛麗絲SECRET丙", alice, status=Article.Status.PUBLISHED)
     _save_version(alices)
@@ -168,6 +176,11 @@ def snapshot(user=None):
         else []
     )
     others = Article.objects.exclude(pk__in=own)
+    yours = (
+        Q(user=user) & (Q(article__isnull=True) | Q(article__in=own))
+        if user and is_writer(user)
+        else Q(pk__in=[])
+    )
     return {
         "articles": sorted(
             others.values_list(
@@ -206,6 +219,22 @@ def snapshot(user=None):
         ),
         "share_links": sorted(
             ShareLink.objects.values_list("pk", "article_id", "nonce", "expires_at")
+        ),
+        # Series and picks are editors' only.
+        "series": sorted(Series.objects.values_list("pk", "title", "slug")),
+        "series_entries": sorted(
+            SeriesEntry.objects.values_list("series_id", "article_id", "position")
+        ),
+        "picks": sorted(RelatedPick.objects.values_list("article_id", "picked_id")),
+        # An actor may autosave and hold locks on what they may change (a
+        # writer: their own drafts, a new article's form), nothing else.
+        "autosaves": sorted(
+            Autosave.objects.exclude(yours).values_list("pk", "user_id", "fields")
+        ),
+        "sessions": sorted(
+            EditSession.objects.exclude(yours).values_list(
+                "pk", "user_id", "article_id", "holds_lock"
+            )
         ),
     }
 
