@@ -21,6 +21,7 @@ from .models import (
     Article,
     ArticleAlias,
     Category,
+    Front,
     public_authors,
     public_corrections,
     public_series,
@@ -29,7 +30,7 @@ from .models import (
 from .pagecache import cached_page, depends_on
 from .pagecache.counts import ListPaginator
 from .pagecache.dependencies import LIST_ALL, LIST_CORRECTIONS
-from .rendering import page
+from .rendering import fronts, page
 from .rendering.cards import CARD_COLUMNS, cards, with_slots
 from .rendering.text import reader_text
 
@@ -64,15 +65,50 @@ class ArticleListView(ListView):
         return context
 
 
-home = cached_page(ArticleListView.as_view(), params=["page"], depends=[LIST_ALL])
+class FrontMixin:
+    """A front page: on its first page, the part an editor curates above the
+    newest-first list (rendering/fronts.py)."""
+
+    preview = None  # a Front whose draft the admin's preview shows
+
+    def front_of(self) -> tuple[int | None, dict]:
+        """The section whose front this is (None: the home page), and, if
+        already read, what readers see of its front."""
+        return None, {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1:
+            section_id, known = self.front_of()
+            context["front"] = fronts.front_part(
+                self.request, section_id, preview=self.preview, **known
+            )
+        return context
+
+
+class HomeView(FrontMixin, ArticleListView):
+    pass
+
+
+home = cached_page(HomeView.as_view(), params=["page"], depends=[LIST_ALL])
 
 
 @method_decorator(cached_page(params=["page"]), name="dispatch")
-class SectionView(ArticleListView):
+class SectionView(FrontMixin, ArticleListView):
     template_name = "articles/section_detail.html"
 
+    def front_of(self):
+        try:
+            live = self.section.front.live
+        except Front.DoesNotExist:
+            live = None
+        return self.section.pk, {"live": live}
+
     def get_queryset(self):
-        self.section = get_object_or_404(Category, slug=self.kwargs["slug"])
+        # With its front, if it has one, in the same query.
+        self.section = get_object_or_404(
+            Category.objects.select_related("front"), slug=self.kwargs["slug"]
+        )
         pk = self.section.pk
         self.list_names = (f"list:section:{pk}",)
         depends_on(self.request, *self.list_names, f"section:{pk}")

@@ -38,6 +38,8 @@ from articles.models import (
     Correction,
     EditSession,
     Figure,
+    Front,
+    FrontPin,
     RelatedPick,
     Series,
     SeriesEntry,
@@ -131,6 +133,16 @@ def world():
     Autosave.objects.create(user=editor, article=bobs, fields={"body": "編輯的草稿"})
     EditSession.objects.create(user=editor, article=bobs, holds_lock=True)
 
+    # The home page's front: published with the public article; its draft
+    # leads with bob's draft, pins it and carries a strip no reader has seen.
+    front = Front.objects.create(lead=public)
+    front.publish(editor)
+    front.lead = bobs
+    front.breaking_text = "突發SECRET戊"
+    front.breaking_until = timezone.now() + timedelta(hours=1)
+    front.save()
+    FrontPin.objects.create(front=front, article=public)
+
     alices = _article("愛麗絲SECRET丙", alice, status=Article.Status.PUBLISHED)
     _save_version(alices)
     _save_version(alices, status=Article.Status.DRAFT, published_at=None)
@@ -147,15 +159,22 @@ def world():
         "deleted_pk": deleted_pk,
         "secrets": {
             # What each role must never be shown.
-            "alice": ["撤稿SECRET甲", "鮑勃SECRET乙", "刪除SECRET丁"],
-            "bob": ["撤稿SECRET甲", "愛麗絲SECRET丙", "刪除SECRET丁"],
+            "alice": ["撤稿SECRET甲", "鮑勃SECRET乙", "刪除SECRET丁", "突發SECRET戊"],
+            "bob": ["撤稿SECRET甲", "愛麗絲SECRET丙", "刪除SECRET丁", "突發SECRET戊"],
             "nobody": [
                 "撤稿SECRET甲",
                 "鮑勃SECRET乙",
                 "愛麗絲SECRET丙",
                 "刪除SECRET丁",
+                "突發SECRET戊",
             ],
-            None: ["撤稿SECRET甲", "鮑勃SECRET乙", "愛麗絲SECRET丙", "刪除SECRET丁"],
+            None: [
+                "撤稿SECRET甲",
+                "鮑勃SECRET乙",
+                "愛麗絲SECRET丙",
+                "刪除SECRET丁",
+                "突發SECRET戊",
+            ],
         },
         "public": public,
         "pulled": pulled,
@@ -226,6 +245,19 @@ def snapshot(user=None):
             SeriesEntry.objects.values_list("series_id", "article_id", "position")
         ),
         "picks": sorted(RelatedPick.objects.values_list("article_id", "picked_id")),
+        # Front pages are editors' only: their drafts and what readers see.
+        "fronts": sorted(
+            Front.objects.values_list(
+                "pk",
+                "section_id",
+                "lead_id",
+                "breaking_text",
+                "breaking_until",
+                "live",
+                "published_at",
+            )
+        ),  # fmt: skip
+        "pins": sorted(FrontPin.objects.values_list("front_id", "article_id")),
         # An actor may autosave and hold locks on what they may change (a
         # writer: their own drafts, a new article's form), nothing else.
         "autosaves": sorted(
@@ -394,6 +426,9 @@ def _hostile(world):
         "position": "9",
         "name": "HACKED",
         "_saveasnew": "1",
+        "_publish": "1",
+        "lead": str(world["bobs"].pk),
+        "breaking_text": "HACKED",
         "action": "delete_selected",
         "_selected_action": all_articles,
         "post": "yes",

@@ -1,6 +1,7 @@
 """A newsroom's working day in a real browser: a correction added and shown
 (with its JSON-LD), an embargo and an unpublish-at time passing, a share link
-working, revoked and expiring. Headless Debian Chromium through Playwright,
+working, revoked and expiring; a front page curated, previewed, published
+and its breaking-news strip coming down on time. Headless Debian Chromium through Playwright,
 as tests/test_browser_editorial.py."""
 
 import json
@@ -11,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, Correction, ShareLink
+from articles.models import Article, Correction, Front, ShareLink
 from articles.roles import EDITORS
 from tests.factories import make_article
 from tests.test_browser_editorial import log_in, save, staff_user
@@ -275,3 +276,71 @@ def test_a_reader_follows_a_series_from_one_part_to_the_next(
     reader_page.locator("nav.series a", has_text="調查：劏房").click()
     expect(reader_page.locator("h1")).to_contain_text("調查：劏房")
     expect(reader_page.locator("main .teaser")).to_have_count(2)
+
+
+def choose(page, select_id, text):
+    """Pick an article in one of the admin's autocomplete (select2) fields."""
+    page.locator(f"#{select_id} + .select2 .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill(text)
+    page.locator(".select2-results__option", has_text=text).first.click()
+
+
+def test_an_editor_curates_the_home_page_previews_and_publishes_it(
+    live_server, page, reader_page, editor, artifacts
+):
+    now = timezone.now()
+    lead = make_article(
+        "立法會通過預算案", slug="l", published_at=now - timedelta(days=3)
+    )
+    pin = make_article(
+        "天文台發出暴雨警告", slug="p", published_at=now - timedelta(days=2)
+    )
+    make_article("最新的一篇", slug="n", published_at=now - timedelta(hours=1))
+    home = live_server.url + "/"
+
+    log_in(page, live_server, editor.username)
+    page.goto(live_server.url + "/admin/articles/front/add/")
+    choose(page, "id_lead", "立法會")
+    page.locator("#pins-group .add-row a").click()
+    choose(page, "id_pins-0-article", "天文台")
+    page.fill("input[name=breaking_text]", "八號風球現正生效")
+    fill_time(page, "breaking_until", timezone.now() + timedelta(hours=1))
+    page.locator("input[name=_preview]").click()
+
+    # The preview: the draft as readers would get it, marked as a preview.
+    expect(page.locator(".front-preview")).to_contain_text("預覽")
+    expect(page.locator(".breaking")).to_contain_text("八號風球現正生效")
+    expect(page.locator(".front-lead h2")).to_have_text("立法會通過預算案")
+    page.screenshot(path=artifacts / "29-front-preview.png", full_page=True)
+    # Readers see nothing of it yet.
+    reader_page.goto(home)
+    expect(reader_page.locator(".front, .breaking")).to_have_count(0)
+
+    page.get_by_role("link", name="返回編輯").click()
+    page.locator("input[name=_publish]").click()
+    expect(page.locator(".messagelist")).to_contain_text("已發佈")
+    front = Front.objects.get()
+    assert (front.live["lead"], front.live["pins"]) == (lead.pk, [pin.pk])
+    assert front.published_by == editor
+    reader_page.goto(home)
+    expect(reader_page.locator(".breaking")).to_contain_text("八號風球現正生效")
+    expect(reader_page.locator(".front-lead h2")).to_have_text("立法會通過預算案")
+    expect(reader_page.locator(".front-pins h2")).to_have_text(["天文台發出暴雨警告"])
+    # Above the newest-first list, which still begins with the newest.
+    expect(reader_page.locator("main > .teaser h2").first).to_have_text("最新的一篇")
+    reader_page.screenshot(path=artifacts / "30-front-live.png", full_page=True)
+
+    # The editor brings the strip's time forward; it comes down then, by itself.
+    until = (timezone.now() + timedelta(seconds=6)).replace(microsecond=0)
+    fill_time(page, "breaking_until", until)
+    page.locator("input[name=_publish]").click()
+    expect(page.locator(".messagelist")).to_contain_text("已發佈")
+    reader_page.goto(home)
+    expect(reader_page.locator(".breaking")).to_contain_text("八號風球現正生效")
+    deadline = time.monotonic() + 40
+    while reader_page.locator(".breaking").count():
+        assert time.monotonic() < deadline, "the strip is still up"
+        time.sleep(1)
+        reader_page.goto(home)
+    assert timezone.now() >= until
+    expect(reader_page.locator(".front-lead h2")).to_have_text("立法會通過預算案")

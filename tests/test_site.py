@@ -488,7 +488,8 @@ def test_queries_do_not_grow_with_tags_figures_and_authors(client, url):
         big = count(n, tags=8, figures=6, authors=4)
     assert big == small
     # At most, with nothing stored yet: a list (count, rows), the section
-    # navigation, the name looked up, the cards made (articles, bylines, lead
+    # navigation, the name looked up (a section's with its front; on the home
+    # page, its front instead), the cards made (articles, bylines, lead
     # figures) and stored; an article (its row, then its section, tags,
     # figures, embeds, corrections, picked related articles, series, bylines
     # and related articles to make its parts, the parts stored, the related

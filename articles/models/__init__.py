@@ -3,10 +3,11 @@ embeds and links. One module per kind: names.py (authors, sections, tags),
 articles.py (articles, bylines), media.py (figures, embeds), links.py (links
 between articles, duplicate captures), notes.py (corrections and updates), sharing.py (preview links for people
 without an account), editing.py (autosaves, who is editing what), series.py (series and
-hand-picked related articles)."""
+hand-picked related articles), fronts.py (the curated part of front pages)."""
 
 from .articles import Article, ArticleQuerySet, Byline, public_authors, public_tags
 from .editing import Autosave, EditSession
+from .fronts import Front, FrontPin
 from .links import ArticleAlias, ArticleLink, local_article_urls
 from .media import Embed, Figure, is_web_url
 from .names import NAME_KEY_LENGTH, Author, Category, NamedModel, Tag, TaggedArticle
@@ -28,6 +29,8 @@ __all__ = [
     "EditSession",
     "Embed",
     "Figure",
+    "Front",
+    "FrontPin",
     "NamedModel",
     "RelatedPick",
     "Series",

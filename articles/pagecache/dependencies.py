@@ -10,6 +10,9 @@
     list:author:<id>     list:author:<id>, list:series:<id>, list:month:<yyyy-mm>,
                          list:year:<yyyy>
     section:<id>         a section's, tag's or author's own page (its description)
+    front:home           the curated part of the home page, and of a section
+    front:section:<id>   front (models/fronts.py): moved when one is published,
+                         and when its breaking-news strip comes down
     tag:<id>, author:<id>, series:<id>
     site                 every page (names on cards and in the navigation, bulk
                          changes such as an import)
@@ -17,7 +20,8 @@
 A change to a draft, an article in review or one scheduled for later moves
 only its own article:<n>, which no reader's page shows: no public page goes
 stale. A scheduled article going public moves what it enters at its time,
-and one reaching its unpublish-at time what it leaves (`release_due`, checked
+one reaching its unpublish-at time what it leaves, and a front whose
+breaking-news strip expires its page (`release_due`, checked
 by the middleware before any page is served), without a cron job.
 """
 
@@ -160,24 +164,31 @@ def schedule_changed() -> None:
 
 
 def _next_scheduled(after: float) -> float:
-    """When the first article to go public, or to be unpublished, after
-    `after` does (or did) so."""
-    from articles.models import Article
+    """When the first article to go public, or to be unpublished, or the
+    first breaking-news strip to come down, after `after` does (or did) so."""
+    from articles.models import Article, Front
 
     since = datetime.fromtimestamp(after, UTC)
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
-    # One query, each half read from an index in its order.
+    # One query, each part read from an index in its order (fronts are few).
     going_public = published.filter(published_at__gt=since).order_by("published_at")
     coming_down = published.filter(unpublish_at__gt=since).order_by("unpublish_at")
+    strip_ends = Front.objects.filter(live_breaking_until__gt=since).order_by(
+        "live_breaking_until"
+    )
+    strip_ends = strip_ends.values("live_breaking_until")
     row = (
         Article.objects.annotate(
             going_public=Subquery(going_public.values("published_at")[:1]),
             coming_down=Subquery(coming_down.values("unpublish_at")[:1]),
+            strip_ends=Subquery(strip_ends[:1]),
         )
-        .values_list("going_public", "coming_down")
+        .values_list("going_public", "coming_down", "strip_ends")
         .first()
     )
-    times = [when.timestamp() for when in row or () if when is not None]
+    if row is None:  # no article at all; a front may still have a strip
+        row = strip_ends.values_list("live_breaking_until").first() or ()
+    times = [when.timestamp() for when in row if when is not None]
     return min(times, default=math.inf)
 
 
@@ -224,7 +235,8 @@ def release_due() -> None:
 
 
 def _release(now: float) -> None:
-    from articles.models import Article
+    from articles.models import Article, Front
+    from articles.models.fronts import front_name
 
     if not cache.add(LOCK_KEY, 1, timeout=30):
         return  # another process is releasing them
@@ -243,7 +255,14 @@ def _release(now: float) -> None:
             )
             .values_list("pk", flat=True)
         )
-        bump(article_names(released) | refresh_neighbours(released))
+        # And the fronts whose breaking-news strip came down.
+        strips_down = {
+            front_name(section_id)
+            for section_id in Front.objects.filter(
+                live_breaking_until__gt=since, live_breaking_until__lte=until
+            ).values_list("section_id", flat=True)
+        }
+        bump(article_names(released) | refresh_neighbours(released) | strips_down)
         cache.set(DONE_KEY, now, timeout=None)
         generation = cache.get(GEN_KEY)
         following = _next_scheduled(now)

@@ -1,0 +1,154 @@
+"""Front pages in the admin: editors only, whatever permissions a staff
+account holds. "Save" keeps the draft, "Preview" shows it as readers would
+get it, "Publish" makes it live (models/fronts.py)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Front, FrontPin
+from ..models.fronts import MAX_PINS
+from .inlines import EditorsOnly
+from .permissions import is_editor
+
+
+class PinFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        lead = self.instance.lead_id
+        kept = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            article = form.cleaned_data.get("article")
+            if article is not None and lead is not None and article.pk == lead:
+                raise ValidationError(
+                    _("The lead story is pinned too: pin it or lead with it, not both.")
+                )
+            if article is not None and form.instance.pk is None:
+                kept.add(article.pk)
+        # Pins saved since this form was opened (another tab, another editor)
+        # are not in it: the table would refuse the same story twice.
+        if self.instance.pk is not None and kept:
+            shown = [form.instance.pk for form in self.initial_forms]
+            added = (
+                FrontPin.objects.filter(front=self.instance, article__in=kept)
+                .exclude(pk__in=shown)
+                .select_related("article")
+            )
+            if added:
+                raise ValidationError(
+                    _(
+                        "Pinned since you opened this form: %(titles)s. "
+                        "Open the front again to see its pins."
+                    )
+                    % {"titles": "、".join(pin.article.title for pin in added)}
+                )
+
+
+class FrontPinInline(EditorsOnly, admin.TabularInline):
+    model = FrontPin
+    formset = PinFormSet
+    extra = 0
+    max_num = MAX_PINS
+    autocomplete_fields = ["article"]
+    fields = ["position", "article"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # Refused, not only hidden: the admin's inlines pass no validate_max.
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
+
+
+@admin.register(Front)
+class FrontAdmin(EditorsOnly, admin.ModelAdmin):
+    change_form_template = "admin/articles/front/change_form.html"
+    list_display = ["__str__", "state", "published_at", "published_by", "updated_at"]
+    list_select_related = ["section", "published_by"]
+    autocomplete_fields = ["lead"]
+    inlines = [FrontPinInline]
+    fieldsets = [
+        (None, {"fields": ["section", "lead"]}),
+        (
+            _("Breaking news"),
+            {"fields": ["breaking_text", "breaking_link", "breaking_until"]},
+        ),
+        (_("Published"), {"fields": ["published_at", "published_by", "updated_at"]}),
+    ]
+    readonly_fields = ["published_at", "published_by", "updated_at"]
+
+    def has_module_permission(self, request):
+        return is_editor(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A front stays the front of its page.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "section"] if obj is not None else fields
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.published_at is None:
+            return _("draft, never published")
+        if obj.has_unpublished_changes:
+            return _("published; the draft has changes")
+        return _("published")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="articles_front_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "_publish" in request.POST:
+            form.instance.publish(request.user)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._respond(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self._respond(request, obj) or super().response_change(request, obj)
+
+    def _respond(self, request, obj):
+        if "_publish" in request.POST:
+            self.message_user(
+                request,
+                format_html(_("“{}” is published: readers see it now."), str(obj)),
+                messages.SUCCESS,
+            )
+            return redirect(reverse("admin:articles_front_change", args=[obj.pk]))
+        if "_preview" in request.POST:
+            return redirect(reverse("admin:articles_front_preview", args=[obj.pk]))
+        return None
+
+    def preview_view(self, request, object_id):
+        """The page as readers would get it with this front's draft."""
+        from articles.views import HomeView, SectionView
+
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        front = self.get_object(request, object_id)
+        if front is None or not self.has_view_permission(request, front):
+            raise Http404
+        if front.section_id:
+            view = SectionView.as_view(preview=front)
+            response = view(request, slug=front.section.slug)
+        else:
+            response = HomeView.as_view(preview=front)(request)
+        response.render()
+        add_never_cache_headers(response)
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
