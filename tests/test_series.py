@@ -169,3 +169,29 @@ def test_a_picked_draft_published_joins_the_pickers_page_at_once(
         draft.published_at = timezone.now() - timedelta(minutes=1)
         draft.save()
     assert related_titles(client, article) == ["編輯選的草稿"]
+
+
+def test_an_article_added_to_the_series_since_the_form_opened_is_an_error(client):
+    """Another tab added it: the table would refuse it twice (a 500 before)."""
+    from articles.roles import EDITORS
+    from tests.test_admin import form_data
+
+    client.force_login(user_in(EDITORS, "editor"))
+    investigation = Series.objects.create(title="調查", slug="調查")
+    article = make_article("第一集", slug="a")
+    url = f"/admin/articles/series/{investigation.pk}/change/"
+    data = form_data(client, url)
+    SeriesEntry.objects.create(series=investigation, article=article)
+    data.update(
+        {
+            "entries-TOTAL_FORMS": "1",
+            "entries-0-position": "0",
+            "entries-0-article": str(article.pk),
+            "_continue": "1",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert "第一集" in str(errors)
+    assert SeriesEntry.objects.count() == 1

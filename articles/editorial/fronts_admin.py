@@ -4,7 +4,6 @@ get it, "Publish" makes it live (models/fronts.py)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -14,41 +13,22 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Front, FrontPin
 from ..models.fronts import MAX_PINS
+from .formsets import SavedSinceFormSet
 from .inlines import EditorsOnly
 from .permissions import is_editor
 
 
-class PinFormSet(BaseInlineFormSet):
+class PinFormSet(SavedSinceFormSet):
     def clean(self):
         super().clean()
         lead = self.instance.lead_id
-        kept = set()
         for form in self.forms:
-            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or lead is None:
                 continue
-            article = form.cleaned_data.get("article")
-            if article is not None and lead is not None and article.pk == lead:
+            if data.get("article") is not None and data["article"].pk == lead:
                 raise ValidationError(
                     _("The lead story is pinned too: pin it or lead with it, not both.")
-                )
-            if article is not None and form.instance.pk is None:
-                kept.add(article.pk)
-        # Pins saved since this form was opened (another tab, another editor)
-        # are not in it: the table would refuse the same story twice.
-        if self.instance.pk is not None and kept:
-            shown = [form.instance.pk for form in self.initial_forms]
-            added = (
-                FrontPin.objects.filter(front=self.instance, article__in=kept)
-                .exclude(pk__in=shown)
-                .select_related("article")
-            )
-            if added:
-                raise ValidationError(
-                    _(
-                        "Pinned since you opened this form: %(titles)s. "
-                        "Open the front again to see its pins."
-                    )
-                    % {"titles": "、".join(pin.article.title for pin in added)}
                 )
 
 

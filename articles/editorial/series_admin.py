@@ -5,11 +5,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RelatedPick, Series, SeriesEntry
+from .formsets import SavedSinceFormSet
 from .inlines import EditorsOnly
 
 
 class SeriesEntryInline(admin.TabularInline):
     model = SeriesEntry
+    formset = SavedSinceFormSet
     extra = 0
     autocomplete_fields = ["article"]
     fields = ["position", "article"]
@@ -23,9 +25,14 @@ class SeriesAdmin(admin.ModelAdmin):
     inlines = [SeriesEntryInline]
 
 
+class PickFormSet(SavedSinceFormSet):
+    unique_field = "picked"
+
+
 class RelatedPickInline(EditorsOnly, admin.TabularInline):
     model = RelatedPick
     fk_name = "article"
+    formset = PickFormSet
     extra = 0
     autocomplete_fields = ["picked"]
     fields = ["position", "picked"]
