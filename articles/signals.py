@@ -31,6 +31,7 @@ from .models import (
     EditSession,
     Embed,
     Figure,
+    Front,
     RelatedPick,
     Series,
     SeriesEntry,
@@ -136,6 +137,17 @@ def article_deleted(sender, instance, **kwargs):
     search.remove_documents([instance.pk])
     shown = getattr(instance, "_shown_before", frozenset())
     transaction.on_commit(lambda: bump(shown))
+    transaction.on_commit(schedule_changed)
+
+
+@receiver(post_delete, sender=Front)
+def front_deleted(sender, instance, **kwargs):
+    """A front taken away (its section's deletion included): its page loses
+    the curated part, and any strip's end is no longer due."""
+    if instance.published_at is None:
+        return  # never shown
+    name = instance.name
+    transaction.on_commit(lambda: bump([name]))
     transaction.on_commit(schedule_changed)
 
 

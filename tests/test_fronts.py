@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from articles.models import Article, Front, FrontPin
@@ -64,11 +64,17 @@ def strip(html: str) -> str:
     return found.group(0) if found else ""
 
 
+def publish(front, user=None):
+    """As the admin does, with the page cache moved once committed."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        front.publish(user)
+
+
 def publish_front(section=None, lead=None, pins=(), **fields):
     front = Front.objects.create(section=section, lead=lead, **fields)
     for position, article in enumerate(pins):
         FrontPin.objects.create(front=front, article=article, position=position)
-    front.publish(None)
+    publish(front)
     return front
 
 
@@ -169,7 +175,8 @@ def test_a_draft_reaches_readers_only_when_published(client, editor, stories):
     assert "預覽" in html and titles(curated(html)) == ["新聞1", "新聞2"]
     assert client.post(preview(front)).status_code == 405
 
-    response = post_front(client, change(front), pins=[stories[2]])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = post_front(client, change(front), pins=[stories[2]])
     assert response.status_code == 302
     assert titles(curated(reader.get("/").content.decode())) == ["新聞1", "新聞2"]
     front.refresh_from_db()
@@ -349,7 +356,7 @@ def test_publishing_a_front_moves_only_its_own_page(client, settings, stories):
     warm(client, *urls)
 
     FrontPin.objects.create(front=home, article=stories[1])
-    home.publish(None)
+    publish(home)
     assert not served_from_cache(client, "/")
     assert titles(curated(client.get("/").content.decode())) == ["新聞0", "新聞1"]
     for url in urls[1:]:
@@ -360,7 +367,7 @@ def test_publishing_a_front_moves_only_its_own_page(client, settings, stories):
     section.save()  # a draft: no page moves
     for url in urls:
         assert served_from_cache(client, url), url
-    section.publish(None)
+    publish(section)
     assert not served_from_cache(client, politics.get_absolute_url())
     assert served_from_cache(client, "/")
 
@@ -419,3 +426,195 @@ def test_the_strip_comes_down_at_its_time_without_a_cron_job(
     # The other front's strip is still up, and its page was not moved.
     assert served_from_cache(client, politics.get_absolute_url())
     assert served_from_cache(client, stories[1].get_absolute_url())
+
+
+# --- found by review ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["delete view", "bulk action"])
+def test_deleting_a_published_front_takes_it_off_the_cached_page(
+    client, editor, settings, stories, how
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    empty_page_cache()
+    front = publish_front(
+        lead=stories[3],
+        breaking_text="錯誤快訊",
+        breaking_until=timezone.now() + timedelta(hours=1),
+    )
+    reader = Client()
+    warm(reader, "/")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        if how == "delete view":
+            client.post(f"/admin/articles/front/{front.pk}/delete/", {"post": "yes"})
+        else:
+            client.post(
+                "/admin/articles/front/",
+                {
+                    "action": "delete_selected",
+                    "_selected_action": [front.pk],
+                    "post": "yes",
+                },
+            )
+    assert not Front.objects.exists()
+    html = reader.get("/").content.decode()
+    assert strip(html) == "" and curated(html) == ""
+
+
+def test_pins_swap_places_or_change_story_and_are_saved_as_the_form_lists_them(
+    client, editor, stories
+):
+    front = publish_front(pins=[stories[0], stories[1]])
+    data = form_data(client, change(front))
+    first, second = data["pins-0-article"], data["pins-1-article"]
+    data.update({"pins-0-article": second, "pins-1-article": first, "_publish": "1"})
+    assert client.post(change(front), data).status_code == 302
+    assert Front.objects.get().live["pins"] == [stories[1].pk, stories[0].pk]
+
+    data = form_data(client, change(front))
+    data.update(
+        {
+            "pins-0-article": str(stories[4].pk),
+            "pins-1-DELETE": "on",
+            "_publish": "1",
+        }
+    )
+    assert client.post(change(front), data).status_code == 302
+    assert Front.objects.get().live["pins"] == [stories[4].pk]
+    assert FrontPin.objects.count() == 1
+
+
+def test_a_stale_form_overwrites_nothing_another_editor_saved(client, editor, stories):
+    front = publish_front(lead=stories[0])
+    stale = form_data(client, change(front))
+    other = Client()
+    other.force_login(user_in(EDITORS, "other"))
+    response = post_front(
+        other,
+        change(front),
+        pins=[stories[2]],
+        breaking_text="另一位編輯的快訊",
+        **when_fields("breaking_until", timezone.now() + timedelta(hours=1)),
+    )
+    assert response.status_code == 302
+    stale.update({"lead": str(stories[1].pk), "_publish": "1"})
+    response = client.post(change(front), stale)
+    assert response.status_code == 200
+    assert "saved_since" in [
+        error.code
+        for error in response.context["adminform"].form.non_field_errors().as_data()
+    ]
+    front.refresh_from_db()
+    assert front.lead == stories[0] and front.breaking_text == "另一位編輯的快訊"
+    assert front.live["pins"] == [stories[2].pk]
+    assert front.live["breaking"]["text"] == "另一位編輯的快訊"
+
+
+def test_saving_the_draft_never_writes_what_readers_see(client, editor, stories):
+    front = publish_front(lead=stories[0])
+    data = form_data(client, change(front))
+    # Published meanwhile (the draft unchanged), then the draft saved.
+    Front.objects.filter(pk=front.pk).update(live={"lead": stories[3].pk, "pins": []})
+    data.update({"lead": str(stories[1].pk), "_continue": "1"})
+    assert client.post(change(front), data).status_code == 302
+    front.refresh_from_db()
+    assert front.lead == stories[1] and front.live["lead"] == stories[3].pk
+
+
+def test_the_page_moves_only_once_the_publication_is_committed(stories):
+    from django.db import transaction
+
+    from articles.pagecache.versions import current
+
+    front = Front.objects.create(lead=stories[0])
+    before = current(["front:home"])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        front.publish(None)
+        raise RuntimeError("rolled back")
+    assert current(["front:home"]) == before
+
+
+def test_a_front_published_with_a_strip_has_no_unpublished_changes(
+    client, editor, stories
+):
+    response = post_front(
+        client,
+        ADD,
+        section="",
+        breaking_text="快訊",
+        **when_fields("breaking_until", timezone.now() + timedelta(hours=2)),
+    )
+    assert response.status_code == 302
+    front = Front.objects.get()
+    assert not front.has_unpublished_changes
+    assert "草稿有改動" not in client.get("/admin/articles/front/").content.decode()
+
+
+def test_a_strip_whose_time_has_passed_is_refused(client, editor, stories):
+    front = publish_front(lead=stories[0])
+    response = post_front(
+        client,
+        change(front),
+        breaking_text="快訊",
+        **when_fields("breaking_until", timezone.now() - timedelta(hours=2)),
+    )
+    assert response.status_code == 200
+    assert "breaking_until" in response.context["adminform"].form.errors
+    assert Front.objects.get().live["breaking"] is None
+
+
+@pytest.mark.parametrize(
+    "link", ["/\\evil.example/", "https:/evil", "/a b", "/x\x07", "http://"]
+)
+def test_links_that_leave_the_site_or_are_not_links_are_refused(link):
+    from django.core.exceptions import ValidationError
+
+    from articles.models.fronts import validate_link
+
+    with pytest.raises(ValidationError):
+        validate_link(link)
+    for good in ["/article/1/", "https://example.org/a?b=1#c", "/tag/中美關係/"]:
+        validate_link(good)
+
+
+def test_a_value_naming_no_row_is_a_form_error_not_a_500(client, editor, stories):
+    front = publish_front(lead=stories[0])
+    for fields in [{"lead": "abc"}, {"lead": "99999999999999999999999"}]:
+        response = post_front(client, change(front), **fields)
+        assert response.status_code == 200
+        assert "lead" in response.context["adminform"].form.errors
+    data = form_data(client, change(front))
+    data.update(
+        {"pins-TOTAL_FORMS": "1", "pins-0-position": "0", "pins-0-article": "x"}
+    )
+    assert client.post(change(front), data).status_code == 200
+    article_form = form_data(client, f"/admin/articles/article/{stories[0].pk}/change/")
+    article_form.update(
+        {
+            "bylines-TOTAL_FORMS": "1",
+            "bylines-0-position": "0",
+            "bylines-0-author": "abc",
+        }
+    )
+    response = client.post(
+        f"/admin/articles/article/{stories[0].pk}/change/", article_form
+    )
+    assert response.status_code == 200
+
+
+def test_the_front_list_reads_the_same_number_of_queries_for_many_fronts(
+    client, editor, stories
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def listing():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/articles/front/").status_code == 200
+        return len(queries)
+
+    publish_front(pins=stories[:2])
+    few = listing()
+    for n in range(5):
+        publish_front(section=make_section(f"欄目{n}"), pins=stories[:3])
+    assert listing() == few

@@ -2,6 +2,7 @@
 account holds. "Save" keeps the draft, "Preview" shows it as readers would
 get it, "Publish" makes it live (models/fronts.py)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
@@ -9,10 +10,12 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Front, FrontPin
-from ..models.fronts import MAX_PINS
+from ..models.fronts import DRAFT_FIELDS, MAX_PINS
+from .autocomplete import SafeAutocomplete
 from .formsets import SavedSinceFormSet
 from .inlines import EditorsOnly
 from .permissions import is_editor
@@ -32,7 +35,7 @@ class PinFormSet(SavedSinceFormSet):
                 )
 
 
-class FrontPinInline(EditorsOnly, admin.TabularInline):
+class FrontPinInline(SafeAutocomplete, EditorsOnly, admin.TabularInline):
     model = FrontPin
     formset = PinFormSet
     extra = 0
@@ -45,15 +48,54 @@ class FrontPinInline(EditorsOnly, admin.TabularInline):
         return super().get_formset(request, obj, validate_max=True, **kwargs)
 
 
+class FrontForm(forms.ModelForm):
+    # When the draft was last saved, as the form showed it: a save made since
+    # (another tab, another editor) is not overwritten.
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Front
+        fields = ["section", "lead", "breaking_text", "breaking_link", "breaking_until"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["edit_token"] = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.instance.pk is not None
+            and self.data.get(self.add_prefix("edit_token"))
+            != self.instance.updated_at.isoformat()
+        ):
+            raise ValidationError(
+                _(
+                    "Someone saved this front since you opened it. Open it again "
+                    "to see their changes; nothing of yours was saved."
+                ),
+                code="saved_since",
+            )
+        until = cleaned.get("breaking_until")
+        changed = {"breaking_text", "breaking_until"} & set(self.changed_data)
+        if cleaned.get("breaking_text") and until and changed and until <= now():
+            self.add_error(
+                "breaking_until",
+                _("This time has passed: the strip would never show."),
+            )
+        return cleaned
+
+
 @admin.register(Front)
-class FrontAdmin(EditorsOnly, admin.ModelAdmin):
+class FrontAdmin(SafeAutocomplete, EditorsOnly, admin.ModelAdmin):
+    form = FrontForm
     change_form_template = "admin/articles/front/change_form.html"
     list_display = ["__str__", "state", "published_at", "published_by", "updated_at"]
     list_select_related = ["section", "published_by"]
     autocomplete_fields = ["lead"]
     inlines = [FrontPinInline]
     fieldsets = [
-        (None, {"fields": ["section", "lead"]}),
+        (None, {"fields": ["section", "lead", "edit_token"]}),
         (
             _("Breaking news"),
             {"fields": ["breaking_text", "breaking_link", "breaking_until"]},
@@ -87,6 +129,42 @@ class FrontAdmin(EditorsOnly, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("pins")
+
+    def save_model(self, request, obj, form, change):
+        # The draft only: what readers see is publish()'s to write.
+        obj.save(update_fields=DRAFT_FIELDS if change else None)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not FrontPin:
+            return super().save_formset(request, form, formset, change)
+        # The pins as the form lists them, written whole: saved row by row, a
+        # reordering (two pins swapping stories) would meet the table's
+        # uniqueness halfway through.
+        kept = [
+            (data["position"], index, data["article"])
+            for index, data in enumerate(
+                getattr(f, "cleaned_data", None) or {} for f in formset.forms
+            )
+            if data.get("article") is not None and not data.get("DELETE")
+        ]
+        wanted = [
+            (position, article.pk)
+            for position, _index, article in sorted(kept, key=lambda row: row[:2])
+        ]
+        saved = list(FrontPin.objects.filter(front=form.instance))
+        formset.new_objects, formset.changed_objects = [], []
+        formset.deleted_objects = []
+        if [(pin.position, pin.article_id) for pin in saved] == wanted:
+            return
+        FrontPin.objects.filter(front=form.instance).delete()
+        formset.deleted_objects = saved
+        formset.new_objects = FrontPin.objects.bulk_create(
+            FrontPin(front=form.instance, article_id=article, position=position)
+            for position, article in wanted
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

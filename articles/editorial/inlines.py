@@ -16,11 +16,12 @@ from ..models import (
     TaggedArticle,
 )
 from ..models.sharing import LIFETIMES
+from .autocomplete import SafeAutocomplete
 from .forms import URL_FIELDS, EmbedForm, FigureForm
 from .permissions import is_editor
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(SafeAutocomplete, admin.TabularInline):
     model = Byline
     extra = 0
     autocomplete_fields = ["author"]
@@ -29,7 +30,7 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = _("bylines (in order)")
 
 
-class TagInline(admin.TabularInline):
+class TagInline(SafeAutocomplete, admin.TabularInline):
     model = TaggedArticle
     extra = 0
     autocomplete_fields = ["tag"]

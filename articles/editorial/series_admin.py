@@ -5,11 +5,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RelatedPick, Series, SeriesEntry
+from .autocomplete import SafeAutocomplete
 from .formsets import SavedSinceFormSet
 from .inlines import EditorsOnly
 
 
-class SeriesEntryInline(admin.TabularInline):
+class SeriesEntryInline(SafeAutocomplete, admin.TabularInline):
     model = SeriesEntry
     formset = SavedSinceFormSet
     extra = 0
@@ -29,7 +30,7 @@ class PickFormSet(SavedSinceFormSet):
     unique_field = "picked"
 
 
-class RelatedPickInline(EditorsOnly, admin.TabularInline):
+class RelatedPickInline(SafeAutocomplete, EditorsOnly, admin.TabularInline):
     model = RelatedPick
     fk_name = "article"
     formset = PickFormSet

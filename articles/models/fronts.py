@@ -8,9 +8,12 @@ previewed and put right before it goes up. Publishing moves only that front's
 page (`front:home` or `front:section:<id>`, pagecache/dependencies.py).
 """
 
+from datetime import UTC
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,13 +24,27 @@ from .names import Category
 
 MAX_PINS = 10
 HOME = "front:home"
+# What publishing writes; saving the draft writes the rest, never these.
+PUBLISHED_FIELDS = ["live", "live_breaking_until", "published_at", "published_by"]
+DRAFT_FIELDS = [
+    "lead",
+    "breaking_text",
+    "breaking_link",
+    "breaking_until",
+    "updated_at",
+]
 
 
 def validate_link(value: str) -> None:
-    """An http(s) URL or a path of this site; nothing a browser would run."""
-    if is_web_url(value) or (value.startswith("/") and not value.startswith("//")):
-        if not any(ch.isspace() for ch in value.strip()):
-            return
+    """An http(s) URL or a path of this site; nothing a browser would run, and
+    no path that leads off the site (`//host`, or `/\\host`: browsers read a
+    backslash as a slash)."""
+    value = value.strip()
+    plain = value.isprintable() and not any(c.isspace() or c == "\\" for c in value)
+    if plain and is_web_url(value) and urlsplit(value).netloc:
+        return
+    if plain and value.startswith("/") and not urlsplit(value).netloc:
+        return
     raise ValidationError(
         _("Give an http(s) address or a path of this site, such as /article/1/."),
         code="invalid_link",
@@ -127,19 +144,22 @@ class Front(models.Model):
 
     def draft(self) -> dict:
         """The draft as readers would get it (the shape of `live`)."""
-        pins = list(
-            self.pins.order_by("position", "pk").values_list("article_id", flat=True)
-        )
+        # From pins.all(), so that a list prefetching them reads no more.
+        pins = sorted(self.pins.all(), key=lambda pin: (pin.position, pin.pk))
         breaking = None
         if self.breaking_text:
+            until = self.breaking_until
             breaking = {
                 "text": self.breaking_text,
                 "link": self.breaking_link,
-                "until": self.breaking_until.isoformat()
-                if self.breaking_until
-                else None,
+                # In UTC: the same time reads the same from a form and the table.
+                "until": until.astimezone(UTC).isoformat() if until else None,
             }
-        return {"lead": self.lead_id, "pins": pins, "breaking": breaking}
+        return {
+            "lead": self.lead_id,
+            "pins": [pin.article_id for pin in pins],
+            "breaking": breaking,
+        }
 
     @property
     def has_unpublished_changes(self) -> bool:
@@ -150,20 +170,18 @@ class Front(models.Model):
         from articles.pagecache.dependencies import schedule_changed
         from articles.pagecache.versions import bump
 
+        # The pins as saved now, not as a list's prefetch read them.
+        getattr(self, "_prefetched_objects_cache", {}).pop("pins", None)
         self.live = self.draft()
         self.live_breaking_until = self.breaking_until if self.breaking_text else None
         self.published_at = timezone.now()
         self.published_by = user
-        self.save(
-            update_fields=[
-                "live",
-                "live_breaking_until",
-                "published_at",
-                "published_by",
-            ]
-        )
-        bump([self.name])
-        schedule_changed()  # the strip's expiry may be the next thing due
+        self.save(update_fields=PUBLISHED_FIELDS)
+        # Once committed, as every change (signals.py): a page rendered from
+        # the old front in between is never stored under the new version.
+        name = self.name
+        transaction.on_commit(lambda: bump([name]))
+        transaction.on_commit(schedule_changed)  # the strip's end may be next
 
 
 class FrontPin(models.Model):
