@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.widgets import AdminMarkdownxWidget
 
 from . import search
-from .editorial import fronts_admin  # noqa: F401  (registers the front pages)
+from .editorial import apikeys_admin, fronts_admin  # noqa: F401  (registers them)
 from .editorial.editing_admin import EditingMixin
 from .editorial.filters import (
     AuthorFilter,

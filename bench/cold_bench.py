@@ -7,7 +7,8 @@ The database must hold an imported archive. gunicorn with 2 sync workers;
 every URL carries a parameter no view reads, so the page cache renders it and
 never stores it: every request is a cold page, as production meets one; wrk walks many different pages
 of each kind (300 articles, the home page and its next pages, the 100 busiest
-tags, 8 searches), after a first pass that made the stored parts and cards a
+tags, 8 searches; the read API's article and list answers, cold and then
+as the page cache serves them), after a first pass that made the stored parts and cards a
 page is read from (as after any change: a change forgets only those of the
 articles it touches). Server CPU is gunicorn's master and workers plus every
 PostgreSQL process, from /proc, over the measured run: on a shared machine,
@@ -60,6 +61,15 @@ def kinds() -> dict[str, list[str]]:
         .filter(n__gt=0)
         .order_by("-n")[:100]
     )
+    from articles.models import Category
+
+    sections = list(Category.objects.values_list("slug", flat=True))
+    api_lists = [
+        "/api/v1/articles/",
+        *(f"/api/v1/articles/?section={quote(slug)}" for slug in sections),
+        *(f"/api/v1/articles/?tag={quote(t.slug)}" for t in tags[:30]),
+        *(f"/api/v1/articles/?order=updated&limit=100&cursor={c}" for c in _cursors()),
+    ]
     return {
         "bare view": ["/bench/bare"],
         "one row by primary key": [f"/bench/row/{a.pk}" for a in articles],
@@ -67,7 +77,24 @@ def kinds() -> dict[str, list[str]]:
         "home": ["/", "/?page=2", "/?page=3", "/?page=4"],
         "tag": [t.get_absolute_url() for t in tags],  # already percent-encoded
         "search": [f"/search/?q={quote(q)}" for q in SEARCHES],
+        # The read API (articles/api/): cold, then served by the page cache.
+        "api article": [f"/api/v1/articles/{a.pk}/" for a in articles],
+        "api list": api_lists,
+        "api article (cached)": [f"/api/v1/articles/{a.pk}/" for a in articles],
+        "api list (cached)": api_lists,
     }
+
+
+def _cursors() -> list[str]:
+    """Cursors deep into the order of changes (a sync's later pages): every
+    2,000th article's place."""
+    from articles.api.pagination import encode
+    from articles.models import Article
+
+    places = Article.objects.published().order_by("updated_at", "pk")
+    return [
+        encode(when, pk) for when, pk in places.values_list("updated_at", "pk")[::2000]
+    ]
 
 
 def _uncached(url: str) -> str:
@@ -109,20 +136,24 @@ def run(duration=15, connections=16) -> dict:
         ALLOWED_HOSTS="127.0.0.1",
         GUNICORN_WORKERS="2",
         BENCH_BARE_VIEW="1",
+        API_RATE_ANONYMOUS="100000000",  # wrk is one client: measure, not limit
     )
     _give_lists_versions()
     rows = []
     with AppServer(env) as server:
         for kind, urls in pages.items():
-            handle, name = tempfile.mkstemp(prefix=f"cold-{kind}-", suffix=".txt")
+            cached = kind.endswith("(cached)")
+            if not cached:
+                urls = [_uncached(url) for url in urls]
+            handle, name = tempfile.mkstemp(prefix="cold-", suffix=".txt")
             with os.fdopen(handle, "w") as file:
-                file.write("\n".join(map(_uncached, urls)) + "\n")
+                file.write("\n".join(urls) + "\n")
             try:
                 # A first pass: every page once, so its stored parts and cards
                 # are made (wrk over a fixed time may not reach them all on a
                 # large archive), then the workers warmed.
                 for url in urls:
-                    urlopen(server.base + _uncached(url), timeout=60).read()
+                    urlopen(server.base + url, timeout=60).read()
                 wrk.run(server.base, 3, connections, paths_file=name)
                 app, db = tree_cpu(server.process.pid), postgres_cpu()
                 result = wrk.run(server.base, duration, connections, paths_file=name)
@@ -148,6 +179,13 @@ def run(duration=15, connections=16) -> dict:
                     "errors": result["non_2xx"] + result["socket_errors"],
                 }
             )
+    # The API's target: a cold article no dearer than the HTML page's.
+    by_kind = {row["page"]: row for row in rows}
+    if "api article" in by_kind and "article" in by_kind:
+        html = by_kind["article"]["server CPU ms/request"]
+        api = by_kind["api article"]
+        api["target ms"] = html
+        api["met"] = "yes" if api["server CPU ms/request"] <= html else "no"
     from articles.models import Article
 
     return {

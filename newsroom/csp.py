@@ -10,7 +10,8 @@ while a hash stays true for the page it came with.
 
 The admin also allows inline style *attributes* (Django's and
 reversion-compare's templates use a few; attributes cannot load or run
-anything). Its scripts are as strict as everywhere else.
+anything), and the read API's Swagger UI page inline styles. Their scripts
+are as strict as everywhere else.
 """
 
 import base64
@@ -18,6 +19,8 @@ import hashlib
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+
+API_DOCS = "/api/v1/docs/"
 
 # Blocks rendered without a request (the 500 and 503 pages): allowed on every
 # page. They are the site's own template text, a handful at most.
@@ -49,6 +52,11 @@ class PolicyMiddleware(CSPMiddleware):
             for directive, hashes in source.items():
                 update.setdefault(directive, []).extend(sorted(hashes))
         if request.path_info.startswith("/" + settings.ADMIN_URL):
+            update.setdefault("style-src-attr", []).append("'unsafe-inline'")
+        elif request.path_info == API_DOCS:
+            # Swagger UI inserts style elements of its own; its scripts are the
+            # site's files like every other (drf-spectacular-sidecar).
+            update["style-src-elem"] = ["'self'", "'unsafe-inline'"]
             update.setdefault("style-src-attr", []).append("'unsafe-inline'")
         parts.update = update or None
         return parts

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "reversion_compare",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "articles",
 ]
 
@@ -70,6 +73,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.ServiceUnavailableMiddleware",
     # Before sessions and routing: a cached page costs one cache round trip.
+    # The read API's rate limits, before the page cache: a cached answer
+    # counts against its client too.
+    "articles.api.clients.RateLimitMiddleware",
     "articles.pagecache.PageCacheMiddleware",
     # Inside the page cache: a cached page keeps the policy made with it.
     "newsroom.csp.PolicyMiddleware",
@@ -222,22 +228,71 @@ IMAGE_RENDITION_WIDTHS = [320, 640, 960, 1280]
 # in CACHE_DIR, shared by every process on this machine (gunicorn's workers,
 # the admin, an import run from a shell): a change made anywhere reaches every
 # process. A per-process memory cache would not: it is never the default.
+# The read API's rate-limit counters live apart ("throttle"), so that many
+# clients cannot push pages and their versions out of the page cache.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "throttle",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
     }
 else:
+    _cache_dir = os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache"))
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            "LOCATION": _cache_dir,
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.path.join(_cache_dir, "throttle"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
     }
+
+# The read API (articles/api/): JSON only (a page cached for one client is
+# right for every other), no sessions or accounts (it serves what readers see,
+# to everyone), rate limits per client in the middleware.
+API_QUERY_PARAMS = (
+    "cursor", "limit", "section", "tag", "author", "series", "since", "until",
+    "updated_since", "order",
+)  # fmt: skip
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["articles.api.clients.ReadOnly"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Proxies in front of the app whose X-Forwarded-For is believed (0: none,
+    # the client is REMOTE_ADDR); a client cannot pick its own address.
+    "NUM_PROXIES": int(os.environ.get("API_TRUSTED_PROXIES", "0")),
+    "URL_FORMAT_OVERRIDE": None,
+}
+# Requests a minute: per address without a key, per key with one (a key's own
+# rate, set by the editor who issued it, replaces this default).
+API_RATE_ANONYMOUS = int(os.environ.get("API_RATE_ANONYMOUS", "120"))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "眾新聞檔案 API",
+    "DESCRIPTION": (
+        "Read-only access to the published articles of the Citizen News "
+        "archive, with their authors, tags, sections, series and search."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
 
 # Whole pages cached for readers, in seconds (0 turns the page cache off).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
@@ -245,7 +300,7 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 # it served within that time are served again from its own memory.
 PAGE_CACHE_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_CHECK_SECONDS", "1"))
 # The query parameters pages read; any other one is never part of a cache key.
-PAGE_CACHE_QUERY_PARAMS = ("page", "q", "p")
+PAGE_CACHE_QUERY_PARAMS = ("page", "q", "p", *API_QUERY_PARAMS)
 
 # Where an article page shows its corrections and updates: "top" (under the
 # headline) or "bottom" (after the body).

@@ -69,6 +69,7 @@ urlpatterns = [
         name="markdownx_markdownify",
     ),
     path(settings.MEDIA_URL.lstrip("/") + "<path:path>", media),
+    path("api/v1/", include("articles.api.urls")),
     path("", include("articles.urls")),
 ]
 if os.environ.get("BENCH_BARE_VIEW"):

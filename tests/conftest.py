@@ -22,7 +22,11 @@ def private_cache_dir(tmp_path_factory):
         yield None
         return
     location = str(tmp_path_factory.mktemp("cache"))
-    with override_settings(CACHES={"default": {**default, "LOCATION": location}}):
+    caches = {
+        "default": {**default, "LOCATION": location},
+        "throttle": {**settings.CACHES["throttle"], "LOCATION": location + "-throttle"},
+    }
+    with override_settings(CACHES=caches):
         yield location
 
 
@@ -47,6 +51,9 @@ def fresh_cache():
         yield
         cache.clear()
         _near.forget()
+        from articles.api.clients import counters
+
+        counters().clear()  # the read API's rate-limit counters
 
 
 @pytest.fixture

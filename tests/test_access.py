@@ -30,6 +30,7 @@ from reversion.models import Version
 
 from articles.editorial.permissions import is_writer
 from articles.models import (
+    ApiKey,
     Article,
     Author,
     Autosave,
@@ -142,6 +143,10 @@ def world():
     front.breaking_until = timezone.now() + timedelta(hours=1)
     front.save()
     FrontPin.objects.create(front=front, article=public)
+
+    partner = ApiKey(name="夥伴", rate_per_minute=10)
+    partner.issue()
+    partner.save()
 
     alices = _article("愛麗絲SECRET丙", alice, status=Article.Status.PUBLISHED)
     _save_version(alices)
@@ -258,6 +263,12 @@ def snapshot(user=None):
             )
         ),  # fmt: skip
         "pins": sorted(FrontPin.objects.values_list("front_id", "article_id")),
+        # API keys are editors' to issue and revoke.
+        "api_keys": sorted(
+            ApiKey.objects.values_list(
+                "pk", "name", "digest", "rate_per_minute", "active"
+            )
+        ),
         # An actor may autosave and hold locks on what they may change (a
         # writer: their own drafts, a new article's form), nothing else.
         "autosaves": sorted(
@@ -368,6 +379,10 @@ def site_urls(world):
         "articles:series": "系列",
         "articles:series-feed": "系列",
         "articles:series-feed-atom": "系列",
+        "api:section": "眾聞",
+        "api:tag": "秘密標籤",
+        "api:author": "秘密作者",
+        "api:series-detail": "系列",
     }
     urls, unfilled = [], []
     for name, pattern in _patterns():
@@ -380,6 +395,9 @@ def site_urls(world):
             urls.append(f"/article/{world['deleted_pk']}/x/")
         elif name == "articles:detail-short":
             urls += [f"/article/{a.pk}/" for a in world["articles"]]
+        elif name == "api:article":
+            urls += [f"/api/v1/articles/{a.pk}/" for a in world["articles"]]
+            urls.append(f"/api/v1/articles/{world['deleted_pk']}/")
         elif name in slugs:
             urls.append(reverse(name, kwargs={"slug": slugs[name]}))
         elif name == "articles:archive-year":
@@ -409,6 +427,13 @@ def site_urls(world):
         else:
             unfilled.append(name or str(pattern.pattern))
     urls += ["/search/?q=SECRET", "/search/?q=秘密", "/feed/", "/sitemap.xml"]
+    urls += [
+        "/api/v1/search/?q=SECRET",
+        "/api/v1/search/?q=秘密",
+        "/api/v1/articles/?tag=秘密標籤",
+        "/api/v1/articles/?author=秘密作者",
+        "/api/v1/articles/?order=updated",
+    ]
     return urls, unfilled
 
 
@@ -446,7 +471,8 @@ ACTORS = ["alice", "bob", "nobody", None]
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_no_role_gets_past_the_rule_on_any_url(world, actor):
+def test_no_role_gets_past_the_rule_on_any_url(world, actor, settings):
+    settings.API_RATE_ANONYMOUS = 1_000_000  # every request reaches its view
     client = Client(raise_request_exception=False)
     if actor:
         client.force_login(world["users"][actor])
@@ -462,7 +488,7 @@ def test_no_role_gets_past_the_rule_on_any_url(world, actor):
         text = response.content.decode(errors="replace") + response.get("Location", "")
         # A page may echo the path asked for: that tells the visitor nothing.
         text = text.replace(url, "").replace(iri_to_uri(url), "")
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code == 429:
             problems.append(f"{method} {url}: {response.status_code}")
         for secret in secrets:
             if secret in text or secret in _unquoted(response.get("Location", "")):

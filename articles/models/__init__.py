@@ -3,8 +3,10 @@ embeds and links. One module per kind: names.py (authors, sections, tags),
 articles.py (articles, bylines), media.py (figures, embeds), links.py (links
 between articles, duplicate captures), notes.py (corrections and updates), sharing.py (preview links for people
 without an account), editing.py (autosaves, who is editing what), series.py (series and
-hand-picked related articles), fronts.py (the curated part of front pages)."""
+hand-picked related articles), fronts.py (the curated part of front pages),
+apikeys.py (partners' keys to the read API)."""
 
+from .apikeys import ApiKey
 from .articles import Article, ArticleQuerySet, Byline, public_authors, public_tags
 from .editing import Autosave, EditSession
 from .fronts import Front, FrontPin
@@ -17,6 +19,7 @@ from .sharing import ShareLink
 
 __all__ = [
     "NAME_KEY_LENGTH",
+    "ApiKey",
     "Article",
     "ArticleAlias",
     "ArticleLink",

@@ -328,6 +328,8 @@ class Article(models.Model):
             # The editors' change list, every status, in the model's order:
             # page 100 reads 5,000 entries of this instead of sorting them all.
             models.Index(fields=["-published_at", "-id"], name="article_pub_id_idx"),
+            # The read API's sync order: what changed since, oldest change first.
+            models.Index(fields=["updated_at", "id"], name="article_updated_id_idx"),
             # The next unpublish-at time (pagecache/dependencies.py); few have one.
             models.Index(
                 fields=["unpublish_at"],

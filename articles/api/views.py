@@ -1,0 +1,389 @@
+"""The read API's views. Each reads only what readers see (published()
+and the public_* sets), in a fixed number of queries whatever a page holds,
+and is cached by the page cache like a page, under the names of what it shows
+(pagecache/dependencies.py): a change moves exactly the answers it changes."""
+
+import time
+from datetime import datetime
+from datetime import time as day_start
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from articles import search
+from articles.models import (
+    Article,
+    Byline,
+    Category,
+    Correction,
+    Figure,
+    SeriesEntry,
+    public_authors,
+    public_series,
+    public_tags,
+)
+from articles.pagecache import depends_on
+from articles.pagecache.dependencies import LIST_ALL
+
+from . import serializers as out
+from .pagination import after_id, id_of, keyset_page, limit_of, order_of
+
+SEARCH_PAGE = 20
+
+
+class ReadView(APIView):
+    """Every answer says when it was made (as pages do: what it shows moves
+    with more than one row); ConditionalGetMiddleware adds the ETag and
+    answers If-None-Match and If-Modified-Since with 304."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 200:
+            response["Last-Modified"] = http_date(time.time())
+        return response
+
+
+def _articles():
+    """Published articles with what a list shows of each, in four queries."""
+    return (
+        Article.objects.published()
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            "tags",
+        )
+        .defer("body", "body_html", "card_html", "page_parts")
+    )
+
+
+def _moment(name: str, value: str | None, *, end: bool = False) -> datetime | None:
+    """A date (the start of that day, Hong Kong time) or a date and time."""
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is None:
+                raise ValueError
+            moment = datetime.combine(day, day_start())
+    except ValueError:
+        raise ValidationError(
+            {name: "A date (2021-06-24) or an ISO 8601 time."}
+        ) from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _public_name(name, queryset, slug):
+    found = queryset.filter(slug=slug).first()
+    if found is None:
+        raise ValidationError({name: "Nothing public has this slug."})
+    return found
+
+
+FILTERS = [
+    OpenApiParameter("section", str, description="A section's slug."),
+    OpenApiParameter("tag", str, description="A tag's slug."),
+    OpenApiParameter("author", str, description="An author's slug."),
+    OpenApiParameter("series", str, description="A series' slug."),
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATETIME,
+        description="Published at or after (a date or a time).",
+    ),
+    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Published before."),
+    OpenApiParameter(
+        "updated_since", OpenApiTypes.DATETIME, description="Changed at or after."
+    ),
+    OpenApiParameter(
+        "order",
+        str,
+        enum=["published", "updated"],
+        description="published: newest first (the default); updated: oldest change "
+        "first, for keeping a copy in sync.",
+    ),
+    OpenApiParameter(
+        "cursor", str, description="The `next` cursor of the page before."
+    ),
+    OpenApiParameter("limit", int, description="Items a page, 1 to 100 (20)."),
+]
+
+
+def _page_of(serializer_class, many_name):
+    return inline_serializer(
+        name=f"{many_name}Page",
+        fields={
+            "results": serializer_class(many=True),
+            "next": serializers.URLField(allow_null=True),
+        },
+    )
+
+
+class ArticleList(ReadView):
+    @extend_schema(
+        parameters=FILTERS, responses=_page_of(out.ArticleSerializer, "Article")
+    )
+    def get(self, request):
+        """Published articles, filtered, a page at a time (keyset cursors)."""
+        params = request.query_params
+        articles = _articles()
+        names = []
+        if slug := params.get("section"):
+            section = _public_name("section", Category.objects.all(), slug)
+            articles = articles.filter(category=section)
+            names.append(f"list:section:{section.pk}")
+        if slug := params.get("tag"):
+            tag = _public_name("tag", public_tags(), slug)
+            articles = articles.filter(taggedarticle__tag=tag)
+            names.append(f"list:tag:{tag.pk}")
+        if slug := params.get("author"):
+            author = _public_name("author", public_authors(), slug)
+            articles = articles.filter(bylines__author=author)
+            names.append(f"list:author:{author.pk}")
+        if slug := params.get("series"):
+            series = _public_name("series", public_series(), slug)
+            articles = articles.filter(series_entries__series=series)
+            names.append(f"list:series:{series.pk}")
+        if since := _moment("since", params.get("since")):
+            articles = articles.filter(published_at__gte=since)
+        if until := _moment("until", params.get("until")):
+            articles = articles.filter(published_at__lt=until)
+        if changed := _moment("updated_since", params.get("updated_since")):
+            articles = articles.filter(updated_at__gte=changed)
+        order = order_of(params.get("order"))
+        # Filtered by names, the list moves with them; else (and in the
+        # order of changes) with every article readers can see.
+        depends_on(request, *(names if names and order == "published" else [LIST_ALL]))
+        items, after = keyset_page(
+            articles, order, params.get("cursor"), limit_of(params.get("limit"))
+        )
+        context = {"request": request}
+        return Response(
+            {
+                "results": out.ArticleSerializer(
+                    items, many=True, context=context
+                ).data,
+                "next": _next_url(request, after),
+            }
+        )
+
+
+def _next_url(request, cursor):
+    if cursor is None:
+        return None
+    query = request.query_params.copy()
+    query["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+class ArticleDetail(ReadView):
+    @extend_schema(
+        responses=out.ArticleDetailSerializer, operation_id="articles_detail"
+    )
+    def get(self, request, number):
+        """A published article whole."""
+        article = get_object_or_404(
+            Article.objects.published()
+            .select_related("category")
+            .prefetch_related(
+                Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+                "tags",
+                Prefetch("figures", queryset=Figure.objects.order_by("position")),
+                "embeds",
+                Prefetch(
+                    "corrections",
+                    queryset=Correction.objects.order_by("noted_at", "pk"),
+                ),
+                Prefetch(
+                    "series_entries",
+                    queryset=SeriesEntry.objects.select_related("series"),
+                ),
+            )
+            .defer("card_html", "page_parts"),
+            pk=number,
+        )
+        depends_on(request, f"article:{article.pk}")
+        if article.legacy_id and article.legacy_id != article.pk:
+            depends_on(request, f"article:{article.legacy_id}")
+        data = out.ArticleDetailSerializer(article, context={"request": request}).data
+        return Response(data)
+
+
+class NameList(ReadView):
+    """Sections, tags, authors or series readers can see, a page at a time
+    (in the order they were made: a cursor is the last one's number)."""
+
+    serializer_class = out.SectionSerializer
+    kind = "section"
+
+    def rows(self):
+        return Category.objects.all()
+
+    def get(self, request):
+        limit = limit_of(request.query_params.get("limit"))
+        rows = self.rows().order_by("pk")
+        if cursor := request.query_params.get("cursor"):
+            rows = rows.filter(pk__gt=id_of(cursor))
+        items = list(rows[: limit + 1])
+        after = None
+        if len(items) > limit:
+            items = items[:limit]
+            after = after_id(items[-1].pk)
+        # Which names are public moves with every public article.
+        depends_on(request, LIST_ALL)
+        context = {"request": request}
+        return Response(
+            {
+                "results": self.serializer_class(
+                    items, many=True, context=context
+                ).data,
+                "next": _next_url(request, after),
+            }
+        )
+
+
+class NameDetail(ReadView):
+    serializer_class = out.SectionSerializer
+    kind = "section"
+
+    def rows(self):
+        return Category.objects.all()
+
+    def get(self, request, slug):
+        found = get_object_or_404(self.rows(), slug=slug)
+        depends_on(request, f"{self.kind}:{found.pk}", LIST_ALL)
+        data = self.serializer_class(found, context={"request": request}).data
+        data["articles"] = request.build_absolute_uri(
+            f"{reverse('api:articles')}?{self.kind}={found.slug}"
+        )
+        return Response(data)
+
+
+def _named(kind, serializer, rows):
+    """The list and detail views of one kind of name, each with its own
+    OpenAPI operation (a function of its own: extend_schema marks the
+    function it decorates)."""
+    page = _page_of(serializer, kind.title())
+
+    @extend_schema(parameters=FILTERS[-2:], responses=page, operation_id=f"{kind}_list")
+    def listing(self, request):
+        return NameList.get(self, request)
+
+    @extend_schema(responses=serializer, operation_id=f"{kind}_detail")
+    def detail(self, request, slug):
+        return NameDetail.get(self, request, slug)
+
+    attributes = {
+        "serializer_class": serializer,
+        "kind": kind,
+        "rows": staticmethod(rows),
+    }
+    list_view = type(f"{kind.title()}List", (NameList,), {**attributes, "get": listing})
+    detail_view = type(
+        f"{kind.title()}Detail", (NameDetail,), {**attributes, "get": detail}
+    )
+    return list_view, detail_view
+
+
+SectionList, SectionDetail = _named(
+    "section", out.SectionSerializer, Category.objects.all
+)
+TagList, TagDetail = _named("tag", out.TagSerializer, public_tags)
+AuthorList, AuthorDetail = _named("author", out.AuthorSerializer, public_authors)
+SeriesList, SeriesDetail = _named("series", out.SeriesSerializer, public_series)
+
+
+class SearchView(ReadView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="What to look for."),
+            OpenApiParameter("page", int, description="1 to 50 (20 results each)."),
+        ],
+        responses=inline_serializer(
+            name="SearchPage",
+            fields={
+                "count": serializers.IntegerField(),
+                "results": out.ArticleSerializer(many=True),
+                "next": serializers.URLField(allow_null=True),
+            },
+        ),
+    )
+    def get(self, request):
+        """The site's own search (/search/), the same results in the same order:
+        at most the best 1,000."""
+        text = request.query_params.get("q", "").strip()[:200]
+        page = request.query_params.get("page") or "1"
+        if not page.isascii() or not page.isdigit() or int(page) < 1:
+            raise ValidationError({"page": "A whole number from 1."})
+        page = int(page)
+        depends_on(request, LIST_ALL)
+        query = search.parse_query(text)
+        ids = search.search_ids(query) if query else []
+        chosen = ids[(page - 1) * SEARCH_PAGE : page * SEARCH_PAGE]
+        found = {article.pk: article for article in _articles().filter(pk__in=chosen)}
+        results = [found[pk] for pk in chosen if pk in found]
+        after = None
+        if len(ids) > page * SEARCH_PAGE:
+            query_string = request.query_params.copy()
+            query_string["page"] = str(page + 1)
+            after = request.build_absolute_uri(
+                f"{request.path}?{query_string.urlencode()}"
+            )
+        context = {"request": request}
+        return Response(
+            {
+                "count": len(ids),
+                "results": out.ArticleSerializer(
+                    results, many=True, context=context
+                ).data,
+                "next": after,
+            }
+        )
+
+
+class ApiRoot(ReadView):
+    @extend_schema(exclude=True)
+    def get(self, request):
+        def link(name):
+            return reverse(f"api:{name}", request=request)
+
+        return Response(
+            {
+                "articles": link("articles"),
+                "sections": link("sections"),
+                "tags": link("tags"),
+                "authors": link("authors"),
+                "series": link("series"),
+                "search": link("search"),
+                "schema": link("schema"),
+                "docs": link("docs"),
+            }
+        )
+
+
+__all__ = [
+    "ApiRoot",
+    "ArticleDetail",
+    "ArticleList",
+    "AuthorDetail",
+    "AuthorList",
+    "SearchView",
+    "SectionDetail",
+    "SectionList",
+    "SeriesDetail",
+    "SeriesList",
+    "TagDetail",
+    "TagList",
+]
