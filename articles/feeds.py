@@ -1,21 +1,26 @@
-"""RSS 2.0 and Atom feeds: the site, and each section, tag and author."""
+"""RSS 2.0, Atom and JSON Feed 1.1: the site, each section, tag, author and
+series, and the corrections. `?full=1` on any article feed carries each
+article whole (its sanitised body, figures and embeds, links absolute)."""
 
+import copy
 import re
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .feed_formats import FullAtom, FullRss, JsonFeed
 from .models import (
     Article,
     Byline,
     Category,
     Correction,
+    Figure,
     is_web_url,
     public_authors,
     public_corrections,
@@ -23,6 +28,7 @@ from .models import (
     public_tags,
 )
 from .pagecache import depends_on
+from .rendering.absolute import absolute_urls
 from .rendering.embeds import embed_label
 
 # Characters XML 1.0 forbids; the archive's text has some, and one would make
@@ -37,10 +43,22 @@ def xml_safe(text: str) -> str:
 class ArticleFeed(Feed):
     """The latest 20 published articles; subclasses narrow the selection."""
 
-    feed_type = Rss201rev2Feed
+    feed_type = FullRss
     title = "眾新聞檔案"
     description = "眾新聞（2016–2022）文章存檔：最新文章"
     language = "zh-Hant"
+    full = False  # each article whole (?full=1), or its summary
+    origin = ""  # scheme and host, for absolute links in full content
+
+    def __call__(self, request, *args, **kwargs):
+        # One copy a request: the instance is shared by every request.
+        wanted = request.GET.get("full")
+        if wanted not in (None, "1"):
+            return HttpResponseBadRequest("full=1 for whole articles; nothing else.")
+        feed = copy.copy(self)
+        feed.full = wanted == "1"
+        feed.origin = request.build_absolute_uri("/").rstrip("/")
+        return Feed.__call__(feed, request, *args, **kwargs)
 
     def link(self, obj=None):
         return reverse("articles:list")
@@ -49,7 +67,7 @@ class ArticleFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj=None):
-        return (
+        articles = (
             self.selection(obj)
             .select_related("category")
             .prefetch_related(
@@ -57,9 +75,39 @@ class ArticleFeed(Feed):
                 Prefetch("bylines", queryset=Byline.objects.select_related("author")),
                 "embeds",
                 "corrections",
+                Prefetch(
+                    "figures",
+                    queryset=Figure.objects.order_by("position"),
+                    to_attr="figure_list",
+                ),
             )
-            .defer("body", "body_html")[:20]
-        )  # newest first: the selection's order (a tag's is its links' index)
+        )
+        if not self.full:
+            articles = articles.defer("body", "body_html")
+        # Newest first: the selection's order (a tag's is its links' index).
+        return articles[:20]
+
+    def item_extra_kwargs(self, item):
+        extra = {
+            "summary": xml_safe(item.dek) or None,
+            "authors": [
+                {
+                    "name": xml_safe(byline.author.name),
+                    "url": self.origin + byline.author.get_absolute_url(),
+                }
+                for byline in item.bylines.all()
+            ],
+        }
+        lead = next((f for f in item.figure_list if f.url), None)
+        if lead is not None:
+            extra["image"] = (
+                lead.url if is_web_url(lead.url) else self.origin + lead.url
+            )
+        if self.full:
+            notes = "".join(_note_html(note) for note in item.corrections.all())
+            body = absolute_urls(item.body_for_readers(), self.origin)
+            extra["content_html"] = xml_safe(body + notes)
+        return extra
 
     def item_title(self, item):
         return xml_safe(item.title)
@@ -104,7 +152,7 @@ class ArticleFeed(Feed):
 
 
 class AtomMixin:
-    feed_type = Atom1Feed
+    feed_type = FullAtom
 
     def subtitle(self, obj=None):
         return self.description(obj) if callable(self.description) else self.description
@@ -202,7 +250,7 @@ def _note_html(note) -> str:
 class CorrectionFeed(Feed):
     """The latest 20 corrections and updates of published articles."""
 
-    feed_type = Rss201rev2Feed
+    feed_type = FullRss
     title = "眾新聞檔案：更正及更新"
     description = "已發佈文章的更正及更新"
     language = "zh-Hant"
@@ -233,4 +281,32 @@ class CorrectionFeed(Feed):
 
 
 class CorrectionAtomFeed(AtomMixin, CorrectionFeed):
+    pass
+
+
+class JsonMixin:
+    feed_type = JsonFeed
+
+
+class SiteJsonFeed(JsonMixin, ArticleFeed):
+    pass
+
+
+class SectionJsonFeed(JsonMixin, SectionFeed):
+    pass
+
+
+class TagJsonFeed(JsonMixin, TagFeed):
+    pass
+
+
+class AuthorJsonFeed(JsonMixin, AuthorFeed):
+    pass
+
+
+class SeriesJsonFeed(JsonMixin, SeriesFeed):
+    pass
+
+
+class CorrectionJsonFeed(JsonMixin, CorrectionFeed):
     pass

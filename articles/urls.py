@@ -8,6 +8,8 @@ from .pagecache.dependencies import LIST_ALL, LIST_CORRECTIONS
 from .sitemaps import SITEMAPS, news_sitemap
 
 app_name = "articles"
+# Feeds carry whole articles with ?full=1.
+FULL = ["full"]
 
 urlpatterns = [
     path("", views.home, name="list"),
@@ -23,11 +25,13 @@ urlpatterns = [
     path("author/<str:slug>/", views.AuthorView.as_view(), name="by-author"),
     path("series/<str:slug>/", views.SeriesView.as_view(), name="series"),
     path(
-        "series/<str:slug>/feed/", cached_page(feeds.SeriesFeed()), name="series-feed"
+        "series/<str:slug>/feed/",
+        cached_page(feeds.SeriesFeed(), params=FULL),
+        name="series-feed",
     ),
     path(
         "series/<str:slug>/feed/atom/",
-        cached_page(feeds.SeriesAtomFeed()),
+        cached_page(feeds.SeriesAtomFeed(), params=FULL),
         name="series-feed-atom",
     ),
     path("archive/", views.archive_index, name="archive"),
@@ -49,35 +53,76 @@ urlpatterns = [
         cached_page(feeds.CorrectionAtomFeed(), depends=[LIST_CORRECTIONS, LIST_ALL]),
         name="corrections-feed-atom",
     ),
-    path("feed/", cached_page(feeds.ArticleFeed(), depends=[LIST_ALL]), name="feed"),
+    path(
+        "feed/",
+        cached_page(feeds.ArticleFeed(), params=FULL, depends=[LIST_ALL]),
+        name="feed",
+    ),
     path(
         "feed/atom/",
-        cached_page(feeds.SiteAtomFeed(), depends=[LIST_ALL]),
+        cached_page(feeds.SiteAtomFeed(), params=FULL, depends=[LIST_ALL]),
         name="feed-atom",
     ),
     path(
         "section/<str:slug>/feed/",
-        cached_page(feeds.SectionFeed()),
+        cached_page(feeds.SectionFeed(), params=FULL),
         name="section-feed",
     ),
     path(
         "section/<str:slug>/feed/atom/",
-        cached_page(feeds.SectionAtomFeed()),
+        cached_page(feeds.SectionAtomFeed(), params=FULL),
         name="section-feed-atom",
     ),
-    path("tag/<str:slug>/feed/", cached_page(feeds.TagFeed()), name="tag-feed"),
+    path(
+        "tag/<str:slug>/feed/",
+        cached_page(feeds.TagFeed(), params=FULL),
+        name="tag-feed",
+    ),
     path(
         "tag/<str:slug>/feed/atom/",
-        cached_page(feeds.TagAtomFeed()),
+        cached_page(feeds.TagAtomFeed(), params=FULL),
         name="tag-feed-atom",
     ),
     path(
-        "author/<str:slug>/feed/", cached_page(feeds.AuthorFeed()), name="author-feed"
+        "author/<str:slug>/feed/",
+        cached_page(feeds.AuthorFeed(), params=FULL),
+        name="author-feed",
     ),
     path(
         "author/<str:slug>/feed/atom/",
-        cached_page(feeds.AuthorAtomFeed()),
+        cached_page(feeds.AuthorAtomFeed(), params=FULL),
         name="author-feed-atom",
+    ),
+    # JSON Feed 1.1 beside each RSS and Atom feed.
+    path(
+        "feed/json/",
+        cached_page(feeds.SiteJsonFeed(), params=FULL, depends=[LIST_ALL]),
+        name="feed-json",
+    ),
+    path(
+        "section/<str:slug>/feed/json/",
+        cached_page(feeds.SectionJsonFeed(), params=FULL),
+        name="section-feed-json",
+    ),
+    path(
+        "tag/<str:slug>/feed/json/",
+        cached_page(feeds.TagJsonFeed(), params=FULL),
+        name="tag-feed-json",
+    ),
+    path(
+        "author/<str:slug>/feed/json/",
+        cached_page(feeds.AuthorJsonFeed(), params=FULL),
+        name="author-feed-json",
+    ),
+    path(
+        "series/<str:slug>/feed/json/",
+        cached_page(feeds.SeriesJsonFeed(), params=FULL),
+        name="series-feed-json",
+    ),
+    path(
+        "corrections/feed/json/",
+        cached_page(feeds.CorrectionJsonFeed(), depends=[LIST_CORRECTIONS, LIST_ALL]),
+        name="corrections-feed-json",
     ),
     path(
         "sitemap.xml",

@@ -300,7 +300,7 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "3600"))
 # it served within that time are served again from its own memory.
 PAGE_CACHE_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_CHECK_SECONDS", "1"))
 # The query parameters pages read; any other one is never part of a cache key.
-PAGE_CACHE_QUERY_PARAMS = ("page", "q", "p", *API_QUERY_PARAMS)
+PAGE_CACHE_QUERY_PARAMS = ("page", "q", "p", "full", *API_QUERY_PARAMS)
 
 # Where an article page shows its corrections and updates: "top" (under the
 # headline) or "bottom" (after the body).

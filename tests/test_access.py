@@ -379,6 +379,10 @@ def site_urls(world):
         "articles:series": "系列",
         "articles:series-feed": "系列",
         "articles:series-feed-atom": "系列",
+        "articles:section-feed-json": "眾聞",
+        "articles:tag-feed-json": "秘密標籤",
+        "articles:author-feed-json": "秘密作者",
+        "articles:series-feed-json": "系列",
         "api:section": "眾聞",
         "api:tag": "秘密標籤",
         "api:author": "秘密作者",
@@ -427,6 +431,8 @@ def site_urls(world):
         else:
             unfilled.append(name or str(pattern.pattern))
     urls += ["/search/?q=SECRET", "/search/?q=秘密", "/feed/", "/sitemap.xml"]
+    urls += ["/feed/?full=1", "/feed/atom/?full=1", "/feed/json/?full=1"]
+    urls += ["/tag/秘密標籤/feed/?full=1", "/series/系列/feed/json/?full=1"]
     urls += [
         "/api/v1/search/?q=SECRET",
         "/api/v1/search/?q=秘密",
