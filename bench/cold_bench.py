@@ -91,7 +91,7 @@ def _cursors() -> list[str]:
     from articles.api.pagination import encode
     from articles.models import Article
 
-    places = Article.objects.published().order_by("updated_at", "pk")
+    places = Article.objects.published().order_by("changed_at", "pk")
     return [
         encode(when, pk) for when, pk in places.values_list("updated_at", "pk")[::2000]
     ]

@@ -3,7 +3,7 @@
 import logging
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -78,5 +78,7 @@ class RejectInvalidTextMiddleware:
             "\x00" in name or any("\x00" in value for value in values)
             for name, values in request.GET.lists()
         ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "No NUL characters."}, status=400)
             return render(request, "400.html", status=400)
         return self.get_response(request)

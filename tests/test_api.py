@@ -17,6 +17,7 @@ from articles.models import (
     Series,
     SeriesEntry,
 )
+from articles.pagecache.dependencies import release_due
 from tests.factories import (
     empty_page_cache,
     make_article,
@@ -228,9 +229,13 @@ def test_no_draft_scheduled_or_withdrawn_article_is_served_to_anyone(client, new
         unpublish_at=timezone.now() - timedelta(seconds=1)
     )
     client.force_login(user_in(EDITORS, "editor"))  # an editor's session opens nothing
-    for article in (newsroom["draft"], later, gone):
+    for article in (newsroom["draft"], later):
         response, _ = get(client, f"/api/v1/articles/{article.pk}/")
         assert response.status_code == 404
+    # Withdrawn: 410, as its page answers, and nothing of it.
+    response, data = get(client, f"/api/v1/articles/{gone.pk}/")
+    assert response.status_code == 410 and data["id"] == gone.pk
+    assert "SECRET" not in response.content.decode()
     for url in [
         "/api/v1/articles/",
         "/api/v1/search/?q=SECRET",
@@ -275,12 +280,19 @@ def test_search_gives_the_sites_results_in_its_order(client, newsroom):
     assert response.status_code == 400
 
 
-def test_answers_carry_validators_and_304_when_unchanged(client, newsroom):
+def test_answers_carry_an_etag_and_304_when_unchanged(client, newsroom):
     response = client.get("/api/v1/articles/")
     etag = response["ETag"]
-    assert response["Last-Modified"]
+    # No Last-Modified: to the second, it would call a change made within the
+    # same second unchanged.
+    assert not response.has_header("Last-Modified")
     again = client.get("/api/v1/articles/", headers={"If-None-Match": etag})
     assert again.status_code == 304
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        newsroom["articles"][0].title = "改了"
+        newsroom["articles"][0].save()
+    changed = client.get("/api/v1/articles/", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
 
 
 def test_answers_are_cached_and_moved_by_what_they_show(client, settings, newsroom):
@@ -377,3 +389,171 @@ def test_an_editor_issues_a_key_shown_once_and_only_its_digest_is_kept(client):
     writer = Client()
     writer.force_login(user_in(WRITERS, "writer"))
     assert writer.get("/admin/articles/apikey/").status_code == 403
+
+
+# --- found by review -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=0001-01-01",
+        "until=0001-01-01T00:00",
+        "updated_since=0001-01-01",
+        "since=9999-12-31T23:00-05:00",
+        "since=1899-12-31",
+    ],
+)
+def test_times_out_of_range_are_a_400(client, newsroom, query):
+    response, data = get(client, "/api/v1/articles/?" + query)
+    assert response.status_code == 400 and query.split("=")[0] in data
+
+
+def test_a_cursor_the_api_did_not_give_is_refused(client, newsroom):
+    import base64
+
+    forged = base64.urlsafe_b64encode(b'["0001-01-01T00:00:00+08:00",1]').decode()
+    for cursor in [forged, forged + ":x", "x" * 500]:
+        response, data = get(client, f"/api/v1/articles/?cursor={cursor}")
+        assert response.status_code == 400 and "cursor" in data
+    response, data = get(client, "/api/v1/articles/?limit=2")
+    assert get(client, data["next"])[0].status_code == 200
+    tampered = data["next"].replace("cursor=", "cursor=A")
+    assert get(client, tampered)[0].status_code == 400
+
+
+def test_made_up_keys_are_counted_against_the_address_and_stored_nowhere(
+    client, settings, newsroom
+):
+    from articles.api.clients import counters
+
+    settings.API_RATE_ANONYMOUS = 3
+    codes = [
+        client.get("/api/v1/", headers={"X-Api-Key": f"nk_{n}_bogus"}).status_code
+        for n in range(6)
+    ]
+    assert codes == [401, 401, 401, 429, 429, 429]
+    store = counters()
+    assert not any(
+        store.get(f"apikey:{n}") for n in range(6)
+    )  # nothing per made-up key
+    # A key the site issued still gets its own rate from that address.
+    key = ApiKey(name="夥伴", rate_per_minute=10)
+    secret = key.issue()
+    key.save()
+    assert client.get("/api/v1/", headers={"X-Api-Key": secret}).status_code == 200
+
+
+def test_the_markdown_body_keeps_nothing_readers_never_see(client):
+    article = make_article(
+        "文章",
+        slug="m",
+        body="第一段。<!-- 線人：張三 SECRET -->\n\n<script>var x='SECRET2'</script>第二段。",
+    )
+    response, data = get(client, f"/api/v1/articles/{article.pk}/")
+    assert "第一段。" in data["body_markdown"] and "第二段。" in data["body_markdown"]
+    assert "SECRET" not in response.content.decode()
+
+
+def test_a_sync_sees_a_scheduled_article_go_public_and_a_figure_added(
+    client, settings, monkeypatch, newsroom
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    empty_page_cache()
+    soon = timezone.now() + timedelta(minutes=5)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        scheduled = make_article("準時", slug="soon", published_at=soon)
+    synced = timezone.now()
+    later = soon + timedelta(seconds=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    release_due()  # as the next request does
+    since = synced.isoformat().replace("+00:00", "Z")
+    response, data = get(
+        client, f"/api/v1/articles/?order=updated&updated_since={since}"
+    )
+    assert [item["id"] for item in data["results"]] == [scheduled.pk]
+
+    monkeypatch.setattr(
+        "django.utils.timezone.now", lambda: later + timedelta(minutes=1)
+    )
+    since = (later + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
+    Figure.objects.create(
+        article=newsroom["articles"][2], position=1, source_url="https://e.org/x.jpg"
+    )
+    response, data = get(
+        client, f"/api/v1/articles/?order=updated&updated_since={since}"
+    )
+    assert [item["id"] for item in data["results"]] == [newsroom["articles"][2].pk]
+
+
+def test_time_filtered_answers_are_served_but_never_stored(client, settings, newsroom):
+    settings.PAGE_CACHE_SECONDS = 600
+    empty_page_cache()
+    for n in range(5):
+        url = f"/api/v1/articles/?since=2021-01-01T00:00:00.00000{n}"
+        assert client.get(url).status_code == 200
+        assert not served_from_cache(client, url)
+
+
+def test_a_detail_moves_when_an_article_it_links_to_is_published(
+    client, settings, newsroom
+):
+    settings.PAGE_CACHE_SECONDS = 600
+    empty_page_cache()
+    target = make_article("後來發佈", slug="t", status=Article.Status.DRAFT)
+    linking = make_article(
+        "連結文章",
+        slug="l",
+        body=f"見[舊文](https://hkcnews.com/article/{target.pk}/x)。",
+    )
+    url = f"/api/v1/articles/{linking.pk}/"
+    client.get(url)
+    assert served_from_cache(client, url)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        target.status = Article.Status.PUBLISHED
+        target.published_at = timezone.now() - timedelta(seconds=1)
+        target.save()
+    assert not served_from_cache(client, url)
+    assert f"http://testserver/article/{target.pk}/" in get(client, url)[1]["body_html"]
+
+
+def test_the_author_list_moves_with_an_authors_biography(client, settings, newsroom):
+    settings.PAGE_CACHE_SECONDS = 600
+    empty_page_cache()
+    client.get("/api/v1/authors/")
+    assert served_from_cache(client, "/api/v1/authors/")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        newsroom["alice"].bio = "資深記者"
+        newsroom["alice"].save()
+    (author,) = get(client, "/api/v1/authors/")[1]["results"]
+    assert author["bio"] == "資深記者"
+
+
+def test_a_parameter_given_twice_is_a_400(client, settings, newsroom):
+    response, data = get(client, "/api/v1/articles/?section=政治&section=體育")
+    assert response.status_code == 400 and "section" in data
+
+
+def test_a_nul_character_is_a_json_400(client):
+    response = client.get("/api/v1/tags/?cursor=%00")
+    assert (
+        response.status_code == 400 and response["Content-Type"] == "application/json"
+    )
+
+
+def test_an_ipv6_client_is_its_64(client, settings, newsroom):
+    settings.API_RATE_ANONYMOUS = 2
+    for host in ("2001:db8::1", "2001:db8::2"):
+        assert client.get("/api/v1/", REMOTE_ADDR=host).status_code == 200
+    assert client.get("/api/v1/", REMOTE_ADDR="2001:db8::3").status_code == 429
+    assert client.get("/api/v1/", REMOTE_ADDR="2001:db8:1::1").status_code == 200
+
+
+def test_the_schema_names_what_the_answers_carry(client):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/v1/schema/").content)
+    tag = schema["components"]["schemas"]["Tag"]["properties"]
+    assert {"name", "slug", "url", "api_url", "articles"} <= tag.keys()
+    detail = schema["paths"]["/api/v1/articles/{number}/"]["get"]["responses"]
+    assert {"200", "404", "410", "429"} <= detail.keys()

@@ -7,9 +7,12 @@ Each gets so many requests a minute (DRF's throttle, counted in the
 "throttle" cache): `API_RATE_ANONYMOUS` per address, the key's own rate per
 key. Counted before the page cache, so a cached answer counts too; an
 unknown, revoked or malformed key is refused (401), never quietly counted as
-no key.
+no key, and counted against its address: changing made-up keys gains
+nothing. A key the site did not issue is known by its check part, without a
+query or a cache entry.
 """
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -18,14 +21,13 @@ from django.http import JsonResponse
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
-from articles.models.apikeys import ApiKey, key_digest
+from articles.models.apikeys import ApiKey, key_digest, well_formed
 from newsroom.middleware import CACHE_FAILURES
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "/api/"
 KEY_SECONDS = 60  # a key's row is looked up again at most this late
-MAX_KEY_LENGTH = 100
 
 
 class ReadOnly(BasePermission):
@@ -52,8 +54,8 @@ def counters():
 
 def key_rate(key: str) -> int | None:
     """Requests a minute for this key, or None if it is no active key."""
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii():
-        return None
+    if not well_formed(key):
+        return None  # no query, nothing stored
     digest = key_digest(key)
     store = counters()
     cache_key = f"apikey:{digest}"
@@ -65,6 +67,7 @@ def key_rate(key: str) -> int | None:
             .first()
         )
         rate = row if row is not None else 0
+        # Only keys the site issued get here: at most one entry each.
         store.set(cache_key, rate, KEY_SECONDS)
     return rate or None
 
@@ -95,8 +98,15 @@ class ClientThrottle(SimpleRateThrottle):
 
 def _ident(request) -> str:
     """The client's address: DRF's reading of X-Forwarded-For, believing only
-    the NUM_PROXIES proxies in front of the app."""
-    return ClientThrottle("", 1).get_ident(request)
+    the NUM_PROXIES proxies in front of the app. An IPv6 client is its /64:
+    one host is given a whole /64 to pick addresses from."""
+    address = ClientThrottle("", 1).get_ident(request)
+    if ":" in address:
+        try:
+            return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+        except ValueError:
+            pass
+    return address
 
 
 class RateLimitMiddleware:
@@ -108,17 +118,19 @@ class RateLimitMiddleware:
             return self.get_response(request)
         key = presented_key(request)
         try:
-            if key is not None:
-                rate = key_rate(key)
-                if rate is None:
-                    return _refused(401, "Unknown or revoked API key.")
+            rate = key_rate(key) if key is not None else None
+            if rate is not None:
                 throttle = ClientThrottle(f"key:{key_digest(key)}", rate)
             else:
+                # No key, or one that is none: the address pays for it, so
+                # changing made-up keys gains nothing.
                 address = _ident(request)
                 throttle = ClientThrottle(
                     f"addr:{address}", settings.API_RATE_ANONYMOUS
                 )
             allowed = throttle.allow_request(request, None)
+            if allowed and key is not None and rate is None:
+                return _refused(401, "Unknown or revoked API key.")
         except CACHE_FAILURES as exc:
             # Without the counters the API still answers (the page cache and
             # the database limit what a client costs).

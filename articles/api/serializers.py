@@ -3,14 +3,21 @@ views read (views.py prefetches what each needs, in a fixed number of
 queries whatever a page holds)."""
 
 from django.core.files.storage import default_storage
+from django.http import QueryDict
 from rest_framework import serializers
 
 from articles.models import Correction, Embed, Figure, is_web_url
-from articles.rendering.absolute import absolute_urls
+from articles.rendering.absolute import absolute_urls, markdown_for_readers
 
 
 def _absolute(context, path: str) -> str:
     return context["request"].build_absolute_uri(path)
+
+
+def _articles_of(context, parameter: str, slug: str) -> str:
+    query = QueryDict(mutable=True)
+    query[parameter] = slug
+    return _absolute(context, f"/api/v1/articles/?{query.urlencode()}")
 
 
 class NameSerializer(serializers.Serializer):
@@ -21,7 +28,10 @@ class NameSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
     api_url = serializers.SerializerMethodField()
 
+    articles = serializers.SerializerMethodField(help_text="Its articles.")
+
     kind = ""  # sections, tags, authors
+    filter = ""  # the article list's parameter for it
 
     def get_url(self, obj) -> str:
         return _absolute(self.context, obj.get_absolute_url())
@@ -29,17 +39,20 @@ class NameSerializer(serializers.Serializer):
     def get_api_url(self, obj) -> str:
         return _absolute(self.context, f"/api/v1/{self.kind}/{obj.slug}/")
 
+    def get_articles(self, obj) -> str:
+        return _articles_of(self.context, self.filter, obj.slug)
+
 
 class SectionSerializer(NameSerializer):
-    kind = "sections"
+    kind, filter = "sections", "section"
 
 
 class TagSerializer(NameSerializer):
-    kind = "tags"
+    kind, filter = "tags", "tag"
 
 
 class AuthorSerializer(NameSerializer):
-    kind = "authors"
+    kind, filter = "authors", "author"
     bio = serializers.CharField(required=False)
 
 
@@ -127,7 +140,9 @@ class ArticleSerializer(serializers.Serializer):
     dek = serializers.CharField()
     language = serializers.CharField()
     published_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(
+        source="changed_at", help_text="When anything shown of it last changed."
+    )
     section = SectionSerializer(source="category", allow_null=True)
     bylines = BylineSerializer(many=True)
     tags = TagSerializer(many=True)
@@ -156,7 +171,10 @@ class ArticleDetailSerializer(ArticleSerializer):
     dateline = serializers.CharField()
     byline_text = serializers.CharField(source="byline")
     body_html = serializers.SerializerMethodField()
-    body_markdown = serializers.CharField(source="body")
+    body_markdown = serializers.SerializerMethodField(
+        help_text="The Markdown editors write, without what readers never see "
+        "(HTML comments, scripts and styles)."
+    )
     figures = FigureSerializer(many=True)
     embeds = EmbedSerializer(many=True)
     corrections = CorrectionSerializer(many=True)
@@ -165,10 +183,15 @@ class ArticleDetailSerializer(ArticleSerializer):
 
     def get_body_html(self, obj) -> str:
         origin = self.context["request"].build_absolute_uri("/").rstrip("/")
-        return absolute_urls(obj.body_for_readers(), origin)
+        body = self.context.get("body_html")
+        return absolute_urls(obj.body_for_readers() if body is None else body, origin)
+
+    def get_body_markdown(self, obj) -> str:
+        return markdown_for_readers(obj.body)
 
 
 class SeriesSerializer(serializers.Serializer):
+    articles = serializers.SerializerMethodField(help_text="Its articles.")
     title = serializers.CharField()
     slug = serializers.CharField()
     description = serializers.CharField()
@@ -180,3 +203,6 @@ class SeriesSerializer(serializers.Serializer):
 
     def get_api_url(self, obj) -> str:
         return _absolute(self.context, f"/api/v1/series/{obj.slug}/")
+
+    def get_articles(self, obj) -> str:
+        return _articles_of(self.context, "series", obj.slug)

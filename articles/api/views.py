@@ -3,16 +3,14 @@ and the public_* sets), in a fixed number of queries whatever a page holds,
 and is cached by the page cache like a page, under the names of what it shows
 (pagecache/dependencies.py): a change moves exactly the answers it changes."""
 
-import time
-from datetime import datetime
+from datetime import UTC, datetime
 from datetime import time as day_start
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.http import http_date
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -36,21 +34,45 @@ from articles.pagecache import depends_on
 from articles.pagecache.dependencies import LIST_ALL
 
 from . import serializers as out
-from .pagination import after_id, id_of, keyset_page, limit_of, order_of
+from .pagination import after_id, id_of, in_range, keyset_page, limit_of, order_of
 
 SEARCH_PAGE = 20
+SEARCH_PAGES = 50  # the best 1,000, as the site's search
+ERROR = inline_serializer(name="Error", fields={"detail": serializers.CharField()})
+# A bad parameter, too many requests (with Retry-After), an unknown key.
+REFUSALS = {400: ERROR, 401: ERROR, 429: ERROR}
+GONE = inline_serializer(
+    name="Withdrawn",
+    fields={
+        "detail": serializers.CharField(),
+        "id": serializers.IntegerField(),
+        "withdrawn_at": serializers.DateTimeField(),
+    },
+)
 
 
 class ReadView(APIView):
-    """Every answer says when it was made (as pages do: what it shows moves
-    with more than one row); ConditionalGetMiddleware adds the ETag and
-    answers If-None-Match and If-Modified-Since with 304."""
+    """Each parameter once: the page cache keys on all of a name's values,
+    a view reads one (`?section=a&section=b` and its reverse would share a
+    key and not an answer). ConditionalGetMiddleware gives every answer an
+    ETag and answers If-None-Match with 304. (No Last-Modified: to the second,
+    it would call a change made within the second unchanged.)"""
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code == 200:
-            response["Last-Modified"] = http_date(time.time())
-        return response
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        repeated = sorted(
+            name for name, values in request.query_params.lists() if len(values) > 1
+        )
+        if repeated:
+            raise ValidationError(
+                {name: "Give this parameter once." for name in repeated}
+            )
+
+
+def not_stored(request) -> None:
+    """This answer is served, not kept: its parameters can take endless values
+    (any time of day), which must not fill the page cache."""
+    request._request.page_cacheable = False
 
 
 def _articles():
@@ -66,8 +88,9 @@ def _articles():
     )
 
 
-def _moment(name: str, value: str | None, *, end: bool = False) -> datetime | None:
-    """A date (the start of that day, Hong Kong time) or a date and time."""
+def _moment(name: str, value: str | None) -> datetime | None:
+    """A date (the start of that day, Hong Kong time) or a date and time (Hong
+    Kong time unless it says), of the years 1900 to 2200."""
     if not value:
         return None
     try:
@@ -77,12 +100,15 @@ def _moment(name: str, value: str | None, *, end: bool = False) -> datetime | No
             if day is None:
                 raise ValueError
             moment = datetime.combine(day, day_start())
-    except ValueError:
+        if not in_range(moment):
+            raise ValueError
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment.astimezone(UTC)  # what the database is given: may not overflow
+    except (ValueError, OverflowError):
         raise ValidationError(
-            {name: "A date (2021-06-24) or an ISO 8601 time."}
+            {name: "A date (2021-06-24) or an ISO 8601 time, of 1900 to 2200."}
         ) from None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
     return moment
 
 
@@ -100,13 +126,11 @@ FILTERS = [
     OpenApiParameter("series", str, description="A series' slug."),
     OpenApiParameter(
         "since",
-        OpenApiTypes.DATETIME,
+        str,
         description="Published at or after (a date or a time).",
     ),
-    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Published before."),
-    OpenApiParameter(
-        "updated_since", OpenApiTypes.DATETIME, description="Changed at or after."
-    ),
+    OpenApiParameter("until", str, description="Published before."),
+    OpenApiParameter("updated_since", str, description="Changed at or after."),
     OpenApiParameter(
         "order",
         str,
@@ -133,7 +157,8 @@ def _page_of(serializer_class, many_name):
 
 class ArticleList(ReadView):
     @extend_schema(
-        parameters=FILTERS, responses=_page_of(out.ArticleSerializer, "Article")
+        parameters=FILTERS,
+        responses={200: _page_of(out.ArticleSerializer, "Article"), **REFUSALS},
     )
     def get(self, request):
         """Published articles, filtered, a page at a time (keyset cursors)."""
@@ -156,12 +181,14 @@ class ArticleList(ReadView):
             series = _public_name("series", public_series(), slug)
             articles = articles.filter(series_entries__series=series)
             names.append(f"list:series:{series.pk}")
+        if {"since", "until", "updated_since"} & params.keys():
+            not_stored(request)
         if since := _moment("since", params.get("since")):
             articles = articles.filter(published_at__gte=since)
         if until := _moment("until", params.get("until")):
             articles = articles.filter(published_at__lt=until)
         if changed := _moment("updated_since", params.get("updated_since")):
-            articles = articles.filter(updated_at__gte=changed)
+            articles = articles.filter(changed_at__gte=changed)
         order = order_of(params.get("order"))
         # Filtered by names, the list moves with them; else (and in the
         # order of changes) with every article readers can see.
@@ -190,11 +217,18 @@ def _next_url(request, cursor):
 
 class ArticleDetail(ReadView):
     @extend_schema(
-        responses=out.ArticleDetailSerializer, operation_id="articles_detail"
+        responses={
+            200: out.ArticleDetailSerializer,
+            404: ERROR,
+            410: GONE,
+            429: ERROR,
+        },
+        operation_id="articles_detail",
     )
     def get(self, request, number):
-        """A published article whole."""
-        article = get_object_or_404(
+        """A published article whole; 410 once it is withdrawn (a copy kept
+        elsewhere should go too)."""
+        article = (
             Article.objects.published()
             .select_related("category")
             .prefetch_related(
@@ -211,14 +245,40 @@ class ArticleDetail(ReadView):
                     queryset=SeriesEntry.objects.select_related("series"),
                 ),
             )
-            .defer("card_html", "page_parts"),
-            pk=number,
+            .defer("card_html", "page_parts")
+            .filter(pk=number)
+            .first()
         )
-        depends_on(request, f"article:{article.pk}")
+        if article is None:
+            return _gone_or_404(request, number)
+        body, linked = article.body_for_readers_with_links()
+        depends_on(
+            request,
+            f"article:{article.pk}",
+            # The articles its body links to: one published or withdrawn
+            # changes where its link leads.
+            *(f"article:{n}" for n in linked),
+        )
         if article.legacy_id and article.legacy_id != article.pk:
             depends_on(request, f"article:{article.legacy_id}")
-        data = out.ArticleDetailSerializer(article, context={"request": request}).data
-        return Response(data)
+        context = {"request": request, "body_html": body}
+        return Response(out.ArticleDetailSerializer(article, context=context).data)
+
+
+def _gone_or_404(request, number):
+    gone = (
+        Article.objects.withdrawn()
+        .filter(pk=number)
+        .values_list("pk", "unpublish_at")
+        .first()
+    )
+    if gone is None:
+        raise Http404
+    depends_on(request, f"article:{number}")
+    response = Response(
+        {"detail": "Withdrawn.", "id": gone[0], "withdrawn_at": gone[1]}, status=410
+    )
+    return response
 
 
 class NameList(ReadView):
@@ -241,8 +301,9 @@ class NameList(ReadView):
         if len(items) > limit:
             items = items[:limit]
             after = after_id(items[-1].pk)
-        # Which names are public moves with every public article.
-        depends_on(request, LIST_ALL)
+        # Which names are public moves with every public article; what each
+        # says (a name, a biography) with the name itself.
+        depends_on(request, LIST_ALL, *(f"{self.kind}:{item.pk}" for item in items))
         context = {"request": request}
         return Response(
             {
@@ -264,11 +325,7 @@ class NameDetail(ReadView):
     def get(self, request, slug):
         found = get_object_or_404(self.rows(), slug=slug)
         depends_on(request, f"{self.kind}:{found.pk}", LIST_ALL)
-        data = self.serializer_class(found, context={"request": request}).data
-        data["articles"] = request.build_absolute_uri(
-            f"{reverse('api:articles')}?{self.kind}={found.slug}"
-        )
-        return Response(data)
+        return Response(self.serializer_class(found, context={"request": request}).data)
 
 
 def _named(kind, serializer, rows):
@@ -277,11 +334,18 @@ def _named(kind, serializer, rows):
     function it decorates)."""
     page = _page_of(serializer, kind.title())
 
-    @extend_schema(parameters=FILTERS[-2:], responses=page, operation_id=f"{kind}_list")
+    @extend_schema(
+        parameters=FILTERS[-2:],
+        responses={200: page, **REFUSALS},
+        operation_id=f"{kind}_list",
+    )
     def listing(self, request):
         return NameList.get(self, request)
 
-    @extend_schema(responses=serializer, operation_id=f"{kind}_detail")
+    @extend_schema(
+        responses={200: serializer, 404: ERROR, 429: ERROR},
+        operation_id=f"{kind}_detail",
+    )
     def detail(self, request, slug):
         return NameDetail.get(self, request, slug)
 
@@ -311,22 +375,29 @@ class SearchView(ReadView):
             OpenApiParameter("q", str, required=True, description="What to look for."),
             OpenApiParameter("page", int, description="1 to 50 (20 results each)."),
         ],
-        responses=inline_serializer(
-            name="SearchPage",
-            fields={
-                "count": serializers.IntegerField(),
-                "results": out.ArticleSerializer(many=True),
-                "next": serializers.URLField(allow_null=True),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                name="SearchPage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "results": out.ArticleSerializer(many=True),
+                    "next": serializers.URLField(allow_null=True),
+                },
+            ),
+            **REFUSALS,
+        },
     )
     def get(self, request):
         """The site's own search (/search/), the same results in the same order:
         at most the best 1,000."""
         text = request.query_params.get("q", "").strip()[:200]
         page = request.query_params.get("page") or "1"
-        if not page.isascii() or not page.isdigit() or int(page) < 1:
-            raise ValidationError({"page": "A whole number from 1."})
+        if (
+            not page.isascii()
+            or not page.isdigit()
+            or not 1 <= int(page) <= SEARCH_PAGES
+        ):
+            raise ValidationError({"page": f"A whole number from 1 to {SEARCH_PAGES}."})
         page = int(page)
         depends_on(request, LIST_ALL)
         query = search.parse_query(text)

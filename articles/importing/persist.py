@@ -396,7 +396,7 @@ class _Importer:
             "original_url", "archive_url", "source_path", "source_checksum",
             "content_fingerprint",
             "importer_version", "import_warnings", "imported_at", "edited_at",
-            "updated_at",
+            "updated_at", "changed_at",
         ]  # fmt: skip
         with_pk = [a for a in articles if a.pk is not None]
         without_pk = [a for a in articles if a.pk is None]

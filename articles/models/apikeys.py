@@ -1,6 +1,7 @@
 """Keys an editor issues to a partner: a key raises the read API's rate limit
 for its holder (articles/api/clients.py). It opens nothing more: the API
-serves what readers see, to everyone."""
+serves what readers see, to everyone. A key ends with the site's HMAC of the
+rest (changing SECRET_KEY ends every key, as it ends share links)."""
 
 import hashlib
 import secrets
@@ -8,14 +9,31 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_RATE = 1200  # requests a minute
 
 
+KEY_PREFIX = "nk_"
+
+
 def key_digest(key: str) -> str:
     """What is stored of a key: its SHA-256 (the key itself is shown once)."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _check(token: str) -> str:
+    return salted_hmac("articles.apikey", token).hexdigest()[:12]
+
+
+def well_formed(key: str) -> bool:
+    """Whether this site could have issued the key (its check part is the
+    site's HMAC of the rest): made-up keys are refused without a query."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 100 or not key.isascii():
+        return False
+    token, _, check = key[len(KEY_PREFIX) :].rpartition("_")
+    return bool(token) and constant_time_compare(check, _check(token))
 
 
 class ApiKey(models.Model):
@@ -59,6 +77,7 @@ class ApiKey(models.Model):
 
     def issue(self) -> str:
         """Give this (unsaved) key its secret; returns it, to show once."""
-        key = secrets.token_urlsafe(32)
-        self.prefix, self.digest = key[:8], key_digest(key)
+        token = secrets.token_hex(24)
+        key = f"{KEY_PREFIX}{token}_{_check(token)}"
+        self.prefix, self.digest = key[len(KEY_PREFIX) :][:8], key_digest(key)
         return key

@@ -21,13 +21,19 @@ def new_display_token() -> int:
 # Columns made again from the rest (the rendered body, the list card, the
 # page's parts) and the token that guards the card and parts: never edited,
 # never part of a revision.
-DERIVED_FIELDS = ("body_html", "card_html", "page_parts", "display_token")
+DERIVED_FIELDS = ("body_html", "card_html", "page_parts", "display_token", "changed_at")
 
 
 def derived_reset(*, body: bool = True) -> dict:
     """Values that make the derived columns be made again on the next read
-    (the body's HTML too, unless `body` is off)."""
-    values = {"card_html": "", "page_parts": None, "display_token": new_display_token()}
+    (the body's HTML too, unless `body` is off), and move the time anything
+    shown of the article last changed."""
+    values = {
+        "card_html": "",
+        "page_parts": None,
+        "display_token": new_display_token(),
+        "changed_at": timezone.now(),
+    }
     if body:
         values["body_html"] = ""
     return values
@@ -282,6 +288,12 @@ class Article(models.Model):
         verbose_name=_("created at"), default=timezone.now, editable=False
     )
     updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
+    # When anything shown of it last changed: a save, a figure, byline, tag or
+    # embed, a name it shows, its scheduled time coming (pagecache's release).
+    # The read API's sync order (updated_at is the edit form's token).
+    changed_at = models.DateTimeField(
+        verbose_name=_("changed at"), default=timezone.now, editable=False
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -329,7 +341,7 @@ class Article(models.Model):
             # page 100 reads 5,000 entries of this instead of sorting them all.
             models.Index(fields=["-published_at", "-id"], name="article_pub_id_idx"),
             # The read API's sync order: what changed since, oldest change first.
-            models.Index(fields=["updated_at", "id"], name="article_updated_id_idx"),
+            models.Index(fields=["changed_at", "id"], name="article_changed_id_idx"),
             # The next unpublish-at time (pagecache/dependencies.py); few have one.
             models.Index(
                 fields=["unpublish_at"],

@@ -262,6 +262,8 @@ def _release(now: float) -> None:
                 live_breaking_until__gt=since, live_breaking_until__lte=until
             ).values_list("section_id", flat=True)
         }
+        # What readers see of them changed now (the read API's sync order).
+        Article.objects.filter(pk__in=released).update(changed_at=timezone.now())
         bump(article_names(released) | refresh_neighbours(released) | strips_down)
         cache.set(DONE_KEY, now, timeout=None)
         generation = cache.get(GEN_KEY)

@@ -1,5 +1,6 @@
-"""Site-relative links and images in the site's own sanitised HTML, made
-absolute: for readers of the HTML elsewhere (the API, full-content feeds)."""
+"""The site's content as read elsewhere (the API, full-content feeds):
+site-relative links and images in its sanitised HTML made absolute, and the
+Markdown source without what readers never see."""
 
 import re
 
@@ -22,3 +23,20 @@ def _srcset(value: str, origin: str) -> str:
             url = origin + url
         parts.append(f"{url} {size}".strip())
     return ", ".join(parts)
+
+
+# What the sanitiser drops with its content, and comments (an editor's note
+# to a colleague, a source's name): never shown, so never given away.
+_HIDDEN_RE = re.compile(
+    r"<!--.*?(?:-->|$)"
+    r"|<(script|style|noscript|template|iframe|object|embed)\b[^<>]{0,2000}>"
+    r".*?(?:</\1\s*>|$)"
+    r"|<(?:script|style|noscript|template|iframe|object|embed)\b[^<>]{0,2000}/?>",
+    re.I | re.S,
+)
+
+
+def markdown_for_readers(body: str) -> str:
+    """The Markdown body without HTML comments and without the elements the
+    site's sanitiser removes with their content."""
+    return _HIDDEN_RE.sub("", body)
