@@ -21,13 +21,13 @@ INSERT INTO articles_article (
     language, source_key, legacy_id, original_url, archive_url, source_path,
     source_checksum, importer_version, import_warnings, imported_at, edited_at,
     created_at, updated_at, category_id, byline, content_fingerprint, dateline,
-    card_html, display_token)
+    card_html, display_token, withdrawal, withdrawal_note, changed_at)
 SELECT id + k * 100000, title, slug, dek, body, '', status,
     published_at - k * interval '37 days', last_updated_at, language,
     source_key || '-copy-' || k, NULL, original_url, archive_url, source_path,
     source_checksum, importer_version, import_warnings, imported_at, edited_at,
     created_at, updated_at, category_id, byline, content_fingerprint, dateline,
-    '', 0
+    '', 0, withdrawal, withdrawal_note, changed_at
 FROM articles_article, generate_series(1, :copies) AS k
 WHERE id < 100000;
 INSERT INTO articles_searchindex (article_id, published_at, title, document)
@@ -35,8 +35,8 @@ SELECT article_id + k * 100000, published_at - k * interval '37 days', title, do
 FROM articles_searchindex, generate_series(1, :copies) AS k
 WHERE article_id < 100000;
 -- Their tags and bylines, so tag and author pages can be measured at size too.
-INSERT INTO articles_taggedarticle (content_object_id, tag_id)
-SELECT content_object_id + k * 100000, tag_id
+INSERT INTO articles_taggedarticle (content_object_id, tag_id, published_at)
+SELECT content_object_id + k * 100000, tag_id, published_at - k * interval '37 days'
 FROM articles_taggedarticle, generate_series(1, :copies) AS k
 WHERE content_object_id < 100000;
 INSERT INTO articles_byline (article_id, author_id, position, role)
