@@ -1,6 +1,7 @@
-"""What the API says of each thing: plain DRF serializers over the rows the
-views read (views.py prefetches what each needs, in a fixed number of
-queries whatever a page holds)."""
+"""What the API says of each thing, as DRF serializers: the OpenAPI schema is
+made from them (drf-spectacular). The answers themselves are built by
+output.py in the same shapes, at a fraction of the cost; tests/test_api.py
+checks that each answer has exactly these fields."""
 
 from django.core.files.storage import default_storage
 from django.http import QueryDict

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from datetime import time as day_start
 
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -32,7 +32,9 @@ from articles.models import (
 )
 from articles.pagecache import depends_on
 from articles.pagecache.dependencies import LIST_ALL
+from articles.rendering.absolute import absolute_urls
 
+from . import output
 from . import serializers as out
 from .pagination import after_id, id_of, in_range, keyset_page, limit_of, order_of
 
@@ -196,12 +198,10 @@ class ArticleList(ReadView):
         items, after = keyset_page(
             articles, order, params.get("cursor"), limit_of(params.get("limit"))
         )
-        context = {"request": request}
+        links = output.Links(request)
         return Response(
             {
-                "results": out.ArticleSerializer(
-                    items, many=True, context=context
-                ).data,
+                "results": [output.article(item, links) for item in items],
                 "next": _next_url(request, after),
             }
         )
@@ -227,30 +227,35 @@ class ArticleDetail(ReadView):
     )
     def get(self, request, number):
         """A published article whole; 410 once it is withdrawn (a copy kept
-        elsewhere should go too)."""
+        elsewhere should go too).
+
+        The answer but for the body's HTML is kept with the article
+        (api_json, made again after any change, as its page's parts are):
+        a cold answer reads one row. The body's links to other articles are
+        resolved at each answer, as on its page (one may have been published
+        since)."""
         article = (
             Article.objects.published()
-            .select_related("category")
-            .prefetch_related(
-                Prefetch("bylines", queryset=Byline.objects.select_related("author")),
-                "tags",
-                Prefetch("figures", queryset=Figure.objects.order_by("position")),
-                "embeds",
-                Prefetch(
-                    "corrections",
-                    queryset=Correction.objects.order_by("noted_at", "pk"),
-                ),
-                Prefetch(
-                    "series_entries",
-                    queryset=SeriesEntry.objects.select_related("series"),
-                ),
-            )
-            .defer("card_html", "page_parts")
             .filter(pk=number)
+            .only(
+                "pk",
+                "legacy_id",
+                "slug",
+                "body_html",
+                "api_json",
+                "display_token",
+                "language",
+                "status",
+                "published_at",
+                "unpublish_at",
+            )  # fmt: skip
             .first()
         )
         if article is None:
             return _gone_or_404(request, number)
+        stored = article.api_json
+        if not stored.startswith(output.STORED_MARK):
+            stored = _store_answer(article)
         body, linked = article.body_for_readers_with_links()
         depends_on(
             request,
@@ -261,8 +266,38 @@ class ArticleDetail(ReadView):
         )
         if article.legacy_id and article.legacy_id != article.pk:
             depends_on(request, f"article:{article.legacy_id}")
-        context = {"request": request, "body_html": body}
-        return Response(out.ArticleDetailSerializer(article, context=context).data)
+        links = output.Links(request)
+        return HttpResponse(
+            output.finish(stored, links, absolute_urls(body, links.origin)),
+            content_type="application/json",
+        )
+
+
+def _store_answer(article) -> str:
+    """Make the kept answer and keep it, unless the article changed meanwhile
+    (its display_token moved): an answer made from older data is never kept."""
+    whole = (
+        Article.objects.select_related("category")
+        .prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+            "tags",
+            Prefetch("figures", queryset=Figure.objects.order_by("position")),
+            "embeds",
+            Prefetch(
+                "corrections", queryset=Correction.objects.order_by("noted_at", "pk")
+            ),
+            Prefetch(
+                "series_entries", queryset=SeriesEntry.objects.select_related("series")
+            ),
+        )
+        .defer("body_html", "card_html", "page_parts", "api_json")
+        .get(pk=article.pk)
+    )
+    stored = output.stored_detail(whole)
+    Article.objects.filter(pk=article.pk, display_token=article.display_token).update(
+        api_json=stored
+    )
+    return stored
 
 
 def _gone_or_404(request, number):
@@ -304,15 +339,16 @@ class NameList(ReadView):
         # Which names are public moves with every public article; what each
         # says (a name, a biography) with the name itself.
         depends_on(request, LIST_ALL, *(f"{self.kind}:{item.pk}" for item in items))
-        context = {"request": request}
+        links = output.Links(request)
         return Response(
             {
-                "results": self.serializer_class(
-                    items, many=True, context=context
-                ).data,
+                "results": [self.output(item, links) for item in items],
                 "next": _next_url(request, after),
             }
         )
+
+    def output(self, item, links):
+        return _name_output(self.kind, item, links)
 
 
 class NameDetail(ReadView):
@@ -325,7 +361,13 @@ class NameDetail(ReadView):
     def get(self, request, slug):
         found = get_object_or_404(self.rows(), slug=slug)
         depends_on(request, f"{self.kind}:{found.pk}", LIST_ALL)
-        return Response(self.serializer_class(found, context={"request": request}).data)
+        return Response(_name_output(self.kind, found, output.Links(request)))
+
+
+def _name_output(kind, item, links):
+    if kind == "series":
+        return output.series(item, links)
+    return output.name(item, kind, links)
 
 
 def _named(kind, serializer, rows):
@@ -412,13 +454,11 @@ class SearchView(ReadView):
             after = request.build_absolute_uri(
                 f"{request.path}?{query_string.urlencode()}"
             )
-        context = {"request": request}
+        links = output.Links(request)
         return Response(
             {
                 "count": len(ids),
-                "results": out.ArticleSerializer(
-                    results, many=True, context=context
-                ).data,
+                "results": [output.article(item, links) for item in results],
                 "next": after,
             }
         )

@@ -21,7 +21,9 @@ def new_display_token() -> int:
 # Columns made again from the rest (the rendered body, the list card, the
 # page's parts) and the token that guards the card and parts: never edited,
 # never part of a revision.
-DERIVED_FIELDS = ("body_html", "card_html", "page_parts", "display_token", "changed_at")
+DERIVED_FIELDS = (
+    "body_html", "card_html", "page_parts", "api_json", "display_token", "changed_at",
+)  # fmt: skip
 
 
 def derived_reset(*, body: bool = True) -> dict:
@@ -31,6 +33,7 @@ def derived_reset(*, body: bool = True) -> dict:
     values = {
         "card_html": "",
         "page_parts": None,
+        "api_json": "",
         "display_token": new_display_token(),
         "changed_at": timezone.now(),
     }
@@ -133,6 +136,13 @@ class Article(models.Model):
         blank=True,
         editable=False,
         help_text="The article's card in lists; empty until rendered (cards.py).",
+    )
+    api_json = models.TextField(
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The read API's answer for it, but for the body's HTML; empty "
+        "until asked for (api/views.py).",
     )
     page_parts = models.JSONField(
         null=True,
