@@ -1,4 +1,5 @@
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -99,20 +100,67 @@ def browser():
             browser.close()
 
 
-def _page(browser):
+class _InFlight:
+    """Wraps the live server's application to count the requests it is still
+    answering. With in-memory SQLite the server's threads share the test's
+    connection, so the flush after a test must wait until the last request a
+    page sent (an autosave, a presence poll) has finished, or both use the one
+    connection at once and the flush fails."""
+
+    def __init__(self, application):
+        self.application = application
+        self.answering = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.answering += 1
+        try:
+            response = self.application(environ, start_response)
+            try:
+                return list(response)
+            finally:
+                if hasattr(response, "close"):
+                    response.close()
+        finally:
+            with self.changed:
+                self.answering -= 1
+                self.changed.notify_all()
+
+    def wait(self, timeout=10):
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.answering == 0, timeout):
+                pytest.fail(f"the live server still answers {self.answering} requests")
+
+
+def _in_flight(request):
+    if "live_server" not in request.fixturenames:
+        return None
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    if not isinstance(httpd.get_app(), _InFlight):
+        httpd.set_app(_InFlight(httpd.get_app()))
+    return httpd.get_app()
+
+
+def _page(browser, request):
+    in_flight = _in_flight(request)
     context = browser.new_context(locale="zh-HK")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
+    for open_page in context.pages:  # stops the pages' timers and polls
+        open_page.goto("about:blank")
     context.close()
+    if in_flight is not None:
+        in_flight.wait()
 
 
 @pytest.fixture
-def page(browser):
-    yield from _page(browser)
+def page(browser, request):
+    yield from _page(browser, request)
 
 
 @pytest.fixture
-def reader_page(browser):
+def reader_page(browser, request):
     """An anonymous reader: a context of its own, sharing no cookies."""
-    yield from _page(browser)
+    yield from _page(browser, request)
