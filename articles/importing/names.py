@@ -32,6 +32,14 @@ def authors_for(items: list[ParsedArticle]) -> dict[str, Author]:
                     entry["avatar_url"] = card.avatar_url
                 if card.role and "role" not in entry:
                     entry["role"] = card.role
+        # An export names each author's fields exactly: they are the author's.
+        for card in item.author_cards:
+            entry = wanted.setdefault(normalize_name(card.name), {"name": card.name})
+            entry |= {
+                "role": card.role,
+                "bio": card.bio,
+                "avatar_url": card.avatar_url,
+            }
     found = get_or_create_named(
         Author, wanted, extra_fields=("role", "bio", "avatar_url")
     )

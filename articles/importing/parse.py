@@ -27,6 +27,7 @@ at all; anything recoverable becomes a warning on the article instead.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -36,6 +37,7 @@ from pathlib import Path, PurePath
 
 from django.utils.text import slugify
 
+from articles.exporting.document import FORMAT as EXPORT_FORMAT
 from articles.rendering import MAX_BODY_CHARS
 from articles.rendering.links import linked_numbers
 from articles.rendering.text import reader_text
@@ -51,6 +53,7 @@ from .body import (
 )
 from .bylines import author_field, parse_byline
 from .embeds import extract_embeds
+from .exported import parse_exported
 from .figures import extract_figures, split_credit
 from .frontmatter import (
     load_front_matter,
@@ -134,6 +137,19 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         raise ParseError(source_name, "file is empty")
     front, body = split_front_matter(text, source_name)
     meta = load_front_matter(front, source_name)
+    export_format = meta.get("format")
+    if isinstance(export_format, str) and export_format.startswith("newsroom-export/"):
+        if export_format != EXPORT_FORMAT:
+            raise ParseError(
+                source_name,
+                f"written as {export_format[:40]!r}; this version reads {EXPORT_FORMAT}",
+            )
+        return _with_derived(
+            parse_exported(
+                meta, body, source_name=source_name, checksum=checksum(raw),
+                warnings=warnings,
+            )
+        )  # fmt: skip
 
     unknown = sorted(set(meta) - KNOWN_FIELDS)
     if unknown:
@@ -237,6 +253,19 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
         fingerprint=content_fingerprint(title, published_at, body, figures, embeds),
         text=reader_text(body),
         warnings=tuple(warnings),
+    )
+
+
+def _with_derived(article: ParsedArticle) -> ParsedArticle:
+    """An exported article with what the importer derives from its body."""
+    body = article.body
+    return dataclasses.replace(
+        article,
+        linked_numbers=tuple(linked_numbers(body)),
+        fingerprint=content_fingerprint(
+            article.title, article.published_at, body, article.figures, article.embeds
+        ),
+        text=reader_text(body),
     )
 
 

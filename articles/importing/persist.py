@@ -37,6 +37,7 @@ from articles.models.articles import derived_reset
 
 from . import revisions
 from .duplicates import set_aside_duplicates, write_aliases
+from .media import bring_media
 from .names import authors_for, categories_for, tags_for
 from .outcomes import (
     CREATED,
@@ -338,9 +339,9 @@ class _Importer:
         # New imported articles take their legacy id as primary key, so that
         # /article/<legacy id>/ is their URL, unless that key is taken.
         wanted_ids = {
-            item.legacy_id
+            _wanted_id(item)
             for item in items
-            if item.source_key not in existing and item.legacy_id is not None
+            if item.source_key not in existing and _wanted_id(item) is not None
         }
         taken = set(
             Article.objects.filter(pk__in=wanted_ids).values_list("pk", flat=True)
@@ -358,11 +359,18 @@ class _Importer:
                 category=categories.get(normalize_name(item.category))
                 if item.category
                 else None,
-                status=Article.Status.PUBLISHED
-                if item.published_at
-                else Article.Status.DRAFT,
+                status=item.status
+                or (
+                    Article.Status.PUBLISHED
+                    if item.published_at
+                    else Article.Status.DRAFT
+                ),
                 published_at=_aware(item.published_at),
                 last_updated_at=_aware(item.last_updated_at),
+                embargo_until=_aware(item.embargo_until),
+                unpublish_at=_aware(item.unpublish_at),
+                withdrawal=item.withdrawal or Article.Withdrawal.GONE,
+                withdrawal_note=item.withdrawal_note,
                 language=item.language,
                 byline=item.byline,
                 dateline=item.dateline,
@@ -385,14 +393,15 @@ class _Importer:
                 # Not in update_fields: the history must show the row's own.
                 article.created_at = row["created_at"]
                 article.created_by_id = row["created_by"]
-            elif item.legacy_id is not None and item.legacy_id not in taken:
-                article.pk = item.legacy_id
+            elif _wanted_id(item) is not None and _wanted_id(item) not in taken:
+                article.pk = _wanted_id(item)
             articles.append(article)
 
         update_fields = [
             "title", "slug", "dek", "body", "body_html", "card_html", "page_parts",
             "display_token", "category", "status",
-            "published_at", "last_updated_at", "language", "byline", "dateline", "legacy_id",
+            "published_at", "last_updated_at", "embargo_until", "unpublish_at",
+            "withdrawal", "withdrawal_note", "language", "byline", "dateline", "legacy_id",
             "original_url", "archive_url", "source_path", "source_checksum",
             "content_fingerprint",
             "importer_version", "import_warnings", "imported_at", "edited_at",
@@ -470,6 +479,7 @@ class _Importer:
                 Figure(article_id=article.pk, **_fields(figure))
                 for figure in item.figures
             ]
+            bring_media(item)
             article_embeds = [
                 Embed(article_id=article.pk, **_fields(embed)) for embed in item.embeds
             ]
@@ -576,6 +586,12 @@ def _invalidate_on_commit(items, outcomes) -> None:
             if item.source_key in duplicates and item.legacy_id is not None
         }
         transaction.on_commit(lambda: bump(f"article:{n}" for n in numbers))
+
+
+def _wanted_id(item: ParsedArticle) -> int | None:
+    """The primary key a new article asks for: an export's own id, else the
+    archive's legacy id (its URL, /article/<id>/)."""
+    return item.wanted_id or item.legacy_id
 
 
 def _fields(parsed) -> dict:

@@ -69,6 +69,7 @@ class ParsedFigure:
     credit: str = ""
     width: int | None = None
     height: int | None = None
+    image: str = ""  # an uploaded image's name in storage (exports carry it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +114,13 @@ class ParsedArticle:
     # The body as readers read it, without markup: for the search index.
     text: str = ""
     warnings: tuple[str, ...] = field(default=())
+    # Read from this system's own exports only (importing/exported.py): the
+    # archive's files give none of these, and their articles are drafts or
+    # published by whether they have a date.
+    wanted_id: int | None = None
+    status: str = ""
+    embargo_until: datetime | None = None
+    unpublish_at: datetime | None = None
+    withdrawal: str = ""
+    withdrawal_note: str = ""
+    author_cards: tuple[AuthorCard, ...] = ()

@@ -1,0 +1,103 @@
+"""What an export must carry over, as plain data: a database's articles with
+their bylines, tags, figures and embeds, and its authors, sections and tags,
+field by field. Two snapshots are equal when an import of an export lost
+nothing (tests and bench/export_roundtrip.py compare them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Category,
+    Embed,
+    Figure,
+    Tag,
+    TaggedArticle,
+)
+
+ARTICLE_FIELDS = (
+    "title", "slug", "dek", "body", "status", "published_at", "last_updated_at",
+    "embargo_until", "unpublish_at", "withdrawal", "withdrawal_note", "byline",
+    "dateline", "language", "legacy_id", "original_url", "archive_url",
+    "source_key",
+)  # fmt: skip
+FIGURE_FIELDS = (
+    "position", "source_url", "image", "caption", "alt", "credit", "width", "height",
+)  # fmt: skip
+EMBED_FIELDS = (
+    "position", "provider", "provider_id", "url", "archive_url", "title", "caption",
+)  # fmt: skip
+
+
+def snapshot() -> dict:
+    """Every compared field of the database, keyed by article id and by name.
+    Times as ISO text, so a snapshot is JSON and compares across databases."""
+    related = defaultdict(lambda: defaultdict(list))
+    for pk, name, role in Byline.objects.order_by(
+        "article", "position", "pk"
+    ).values_list("article_id", "author__name", "role"):
+        related["bylines"][pk].append([name, role])
+    for pk, name in TaggedArticle.objects.order_by("pk").values_list(
+        "content_object_id", "tag__name"
+    ):
+        related["tags"][pk].append(name)
+    for row in Figure.objects.order_by("article", "position", "pk").values(
+        "article_id", *FIGURE_FIELDS
+    ):
+        related["figures"][row.pop("article_id")].append(row)
+    for row in Embed.objects.order_by("article", "position", "pk").values(
+        "article_id", *EMBED_FIELDS
+    ):
+        related["embeds"][row.pop("article_id")].append(row)
+    articles = {}
+    for row in (
+        Article.objects.order_by("pk")
+        .values("pk", "category__name", *ARTICLE_FIELDS)
+        .iterator(chunk_size=1000)
+    ):
+        pk = row.pop("pk")
+        row = {
+            k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()
+        }
+        for part in ("bylines", "tags", "figures", "embeds"):
+            row[part] = related[part].get(pk, [])
+        articles[str(pk)] = row
+    return {
+        "articles": articles,
+        "authors": {
+            a["name"]: a
+            for a in Author.objects.order_by("pk").values(
+                "name", "slug", "role", "bio", "avatar_url"
+            )
+        },
+        "sections": dict(Category.objects.values_list("name", "slug")),
+        "tags": dict(Tag.objects.values_list("name", "slug")),
+    }
+
+
+def differences(before: dict, after: dict, limit: int = 20) -> list[str]:
+    """The first `limit` differences between two snapshots, in words."""
+    found = []
+    for group in ("articles", "authors", "sections", "tags"):
+        old, new = before[group], after[group]
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) == new.get(key):
+                continue
+            if key not in new or key not in old:
+                found.append(
+                    f"{group} {key}: only {'before' if key in old else 'after'}"
+                )
+            else:
+                fields = [f for f in old[key] if old[key].get(f) != new[key].get(f)]
+                fields += [f for f in new[key] if f not in old[key]]
+                for name in fields:
+                    found.append(
+                        f"{group} {key} {name}: {str(old[key].get(name))[:200]!r}"
+                        f" != {str(new[key].get(name))[:200]!r}"
+                    )
+            if len(found) >= limit:
+                return found[:limit]
+    return found
