@@ -27,6 +27,12 @@ _BLOCK_START_RE = re.compile(
 )
 
 
+def export_key(pk: int) -> str:
+    """The import identity of an article written here (it has no file of
+    origin), once imported from an export: its id."""
+    return f"export:{pk}"
+
+
 class ExportError(Exception):
     """An article that cannot be written without loss, with the reason."""
 

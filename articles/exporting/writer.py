@@ -45,7 +45,7 @@ from articles.models import (
     TaggedArticle,
 )
 
-from .document import ExportError, render_document
+from .document import ExportError, export_key, render_document
 
 CHUNK = 500
 MANIFEST = "MANIFEST.sha256"
@@ -394,7 +394,9 @@ def _article_record(article: Article, parts, pk: int) -> dict:
         "url": article.archive_url,
         "original_url": article.original_url,
         "legacy_id": article.legacy_id,
-        "source_key": article.source_key,
+        "source_key": None
+        if article.source_key == export_key(pk)
+        else article.source_key,
         "figures": parts["figures"][pk],
         "embeds": parts["embeds"][pk],
         "body": article.body,

@@ -16,7 +16,7 @@ from datetime import datetime
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.utils import validate_file_name
 
-from articles.exporting.document import restore_markers
+from articles.exporting.document import export_key, restore_markers
 
 from .body import normalize_language
 from .identity import MAX_LEGACY_ID, source_key_for
@@ -139,9 +139,13 @@ def parse_exported(
     )
     legacy_id = fields.number("legacy_id", 1, MAX_LEGACY_ID)
     original_url = fields.text("original_url", 20_000)
-    source_key = fields.text("source_key", 300)
-    if not source_key:
-        source_key, _ = source_key_for(legacy_id, original_url, source_name)
+    wanted_id = fields.number("id", 1, MAX_LEGACY_ID)
+    # An article written here has no import identity: its export id is one.
+    source_key = fields.text("source_key", 300) or (
+        export_key(wanted_id)
+        if wanted_id
+        else source_key_for(legacy_id, original_url, source_name)[0]
+    )
     language = normalize_language(fields.text("language"))
     if language is None:
         fields.fail("language", f"{fields.text('language')[:20]!r} is not known")
@@ -187,7 +191,7 @@ def parse_exported(
         original_url=original_url,
         archive_url=fields.text("url", 20_000),
         warnings=tuple(warnings),
-        wanted_id=fields.number("id", 1, MAX_LEGACY_ID),
+        wanted_id=wanted_id,
         status=status,
         embargo_until=fields.time("embargo_until"),
         unpublish_at=fields.time("unpublish_at"),
