@@ -4,7 +4,7 @@ time, size and the field-by-field comparison (articles/exporting/snapshot.py).
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/roundtrip \\
         .venv/bin/python bench/export_roundtrip.py ../shared/corpus/hkcnews-sample
 
-The database named must be empty (it is migrated, filled and emptied again).
+The database named must be empty (it is migrated, filled and flushed again).
 """
 
 import argparse
@@ -45,7 +45,7 @@ def main() -> int:
     from django.db import connection
 
     from articles.exporting.snapshot import differences, snapshot
-    from articles.models import Article, Author, Category, Tag
+    from articles.models import Article
 
     manage("migrate", "--noinput", "-v0")
     if Article.objects.exists():
@@ -57,9 +57,9 @@ def main() -> int:
         first, second = Path(scratch, "first"), Path(scratch, "second")
         exported = manage("export_archive", str(first))
         files = sum(1 for _ in first.rglob("*.md"))
-        Article.objects.all().delete()
-        for model in (Author, Category, Tag):
-            model.objects.all().delete()
+        # Emptied as a fresh database is (deleting 49,000 articles through the
+        # ORM would move each one's page-cache versions).
+        manage("flush", "--noinput")
         reimported = manage("import_seeds", str(first / "articles"), "--no-progress")
         found = differences(before, snapshot())
         manage("export_archive", str(second))
@@ -77,7 +77,7 @@ def main() -> int:
         for line in found:
             print("  " + line)
         print(f"article files that changed when exported again: {len(changed)}")
-    Article.objects.all().delete()
+    manage("flush", "--noinput")
     return 1 if found or changed else 0
 
 

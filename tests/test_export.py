@@ -108,6 +108,15 @@ def _export_text(**front) -> str:
         ({"tags": [["巢", "狀"]]}, "tags"),
         ({"id": "-3"}, "id"),
         ({"language": "klingon"}, "language"),
+        (
+            {"figures": [{"position": 1, "source_url": "javascript:alert(1)"}]},
+            "source_url",
+        ),
+        (
+            {"embeds": [{"position": 1, "provider": "evil", "url": "https://e.org/"}]},
+            "provider",
+        ),
+        ({"original_url": "data:text/html,x"}, "original_url"),
     ],
 )
 def test_a_damaged_export_file_is_refused_naming_its_field(front, reason):

@@ -17,6 +17,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.utils import validate_file_name
 
 from articles.exporting.document import export_key, restore_markers
+from articles.rendering.embeds import PROVIDER_NAMES
 
 from .body import normalize_language
 from .identity import MAX_LEGACY_ID, source_key_for
@@ -64,6 +65,12 @@ class _Fields:
             self.fail(key, "is not text")
         if limit is not None and len(value) > limit:
             self.fail(key, f"is over {limit} characters")
+        return value
+
+    def web(self, key: str, limit: int = MAX_URL) -> str:
+        value = self.text(key, limit)
+        if value and not value.lower().startswith(("http://", "https://")):
+            self.fail(key, f"{value[:50]!r} is not an http(s) URL")
         return value
 
     def choice(self, key: str, choices, default: str = "") -> str:
@@ -138,7 +145,7 @@ def parse_exported(
         [{**_plain(e)} for e in embeds],
     )
     legacy_id = fields.number("legacy_id", 1, MAX_LEGACY_ID)
-    original_url = fields.text("original_url", 20_000)
+    original_url = fields.web("original_url", 20_000)
     wanted_id = fields.number("id", 1, MAX_LEGACY_ID)
     # An article written here has no import identity: its export id is one.
     source_key = fields.text("source_key", 300) or (
@@ -164,7 +171,7 @@ def parse_exported(
             name=item.text("name", MAX_NAME),
             role=item.text("role", MAX_ROLE),
             bio=item.text("bio"),
-            avatar_url=item.text("avatar_url", MAX_URL),
+            avatar_url=item.web("avatar_url"),
         )
         for item in fields.items("authors")
     )
@@ -189,7 +196,7 @@ def parse_exported(
         embeds=embeds,
         language=language,
         original_url=original_url,
-        archive_url=fields.text("url", 20_000),
+        archive_url=fields.web("url", 20_000),
         warnings=tuple(warnings),
         wanted_id=wanted_id,
         status=status,
@@ -210,7 +217,7 @@ def _figure(item: _Fields) -> ParsedFigure:
         item.fail("image", f"{image[:100]!r} is not a file name inside media/")
     return ParsedFigure(
         position=item.number("position", 1, 32_767) or item.fail("position", "missing"),
-        source_url=item.text("source_url", MAX_URL),
+        source_url=item.web("source_url"),
         image=image,
         caption=item.text("caption"),
         alt=item.text("alt", MAX_ALT),
@@ -223,10 +230,11 @@ def _figure(item: _Fields) -> ParsedFigure:
 def _embed(item: _Fields) -> ParsedEmbed:
     return ParsedEmbed(
         position=item.number("position", 1, 32_767) or item.fail("position", "missing"),
-        provider=item.text("provider", 20) or item.fail("provider", "missing"),
+        provider=item.choice("provider", tuple(PROVIDER_NAMES))
+        or item.fail("provider", "missing"),
         provider_id=item.text("provider_id", 500),
-        url=item.text("url", MAX_URL) or item.fail("url", "missing"),
-        archive_url=item.text("archive_url", MAX_URL),
+        url=item.web("url") or item.fail("url", "missing"),
+        archive_url=item.web("archive_url"),
         title=item.text("title", 500),
         caption=item.text("caption"),
     )
