@@ -10,6 +10,7 @@
    one keeps its archives for the next run).
 3. Import benchmark: the sample and each archive, on SQLite and on
    PostgreSQL; the PostgreSQL databases are kept for the next steps.
+   Then the sample's export and re-import on each (export_roundtrip.py).
 4. Search benchmark on the largest PostgreSQL database.
 5. HTTP benchmark (wrk, gunicorn, Redis) on the 50,000-article database (or
    the smallest archive when there is none of that size).
@@ -251,6 +252,14 @@ def targets(data) -> list[dict]:
                 for r in sorted(admin["rows"], key=lambda r: -r["median ms"])[:2]
             ),
         )
+    for row in data.get("export") or []:
+        target(
+            f"export and re-import lose nothing ({row['database']})",
+            row["articles"],
+            row["differences"] == 0 and row["changed when exported again"] == 0,
+            f"{row['differences']} differences, {row['changed when exported again']} "
+            f"files changed; export {row['export s']} s, {row['MB written']} MB",
+        )
     fault_rows = {r["scenario"]: r for r in data.get("faults") or []}
     if fault_rows:
         load = fault_rows["load"]
@@ -390,6 +399,22 @@ def markdown(data) -> str:
             "as an editor, in process (`bench/admin_bench.py`).",
             "",
             report.markdown_table(a["rows"]),
+            "",
+        ]
+    if data.get("export"):
+        lines += [
+            "## Export and re-import",
+            "",
+            "The sample imported, exported (`manage.py export_archive`), imported "
+            "into the emptied database and compared field by field, then exported "
+            "again and compared byte by byte (`bench/export_roundtrip.py`).",
+            "",
+            report.markdown_table(
+                [
+                    {k: v for k, v in row.items() if k != "first differences"}
+                    for row in data["export"]
+                ]
+            ),
             "",
         ]
     if data["faults"]:
@@ -567,7 +592,21 @@ def main(argv=None):
             )
             print(faults.to_markdown(rows))
 
+        def export_round_trip():
+            rows = []
+            with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+                for url in (
+                    import_bench.sqlite_database(tmp),
+                    import_bench.postgres_database(server),
+                ):
+                    rows.append(
+                        _bench_json("export_roundtrip", url, None, str(faults.SAMPLE))
+                    )
+            results.data["export"] = rows
+            print(report.markdown_table(rows))
+
         step("import", imports)
+        step("export round trip", export_round_trip)
         if databases:
             step("search", search)
             step("http", http)
