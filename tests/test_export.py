@@ -175,6 +175,7 @@ def _newsroom():
     reporter = make_author("林勵")
     reporter.role, reporter.bio = "記者", "第一行\n第二行"
     reporter.avatar_url = "https://example.org/avatar.png"
+    reporter.avatar = default_storage.save("avatars/林勵.png", ContentFile(_png()))
     reporter.save()
     intern = make_author("梁穎欣")
     published = make_article(
@@ -256,7 +257,7 @@ def test_an_export_imported_into_an_empty_database_gives_everything_back(
     first = tmp_path / "first"
     out = StringIO()
     call_command("export_archive", first, stdout=out, stderr=StringIO())
-    assert "5 articles and 1 media files" in out.getvalue()
+    assert "5 articles and 2 media files" in out.getvalue()
     files = _files(first)
     assert files["media/figures/2026/12/紅.png"] == _png()
     manifest = dict(
@@ -281,11 +282,14 @@ def test_an_export_imported_into_an_empty_database_gives_everything_back(
 
     _empty_database()
     default_storage.delete("figures/2026/12/紅.png")
+    default_storage.delete("avatars/林勵.png")
     call_command(
         "import_seeds", first / "articles", stdout=StringIO(), stderr=StringIO()
     )
     assert differences(before, snapshot()) == []
     assert default_storage.open("figures/2026/12/紅.png").read() == _png()
+    assert default_storage.open("avatars/林勵.png").read() == _png()
+    assert Author.objects.get(name="林勵").avatar.name == "avatars/林勵.png"
 
     # Exported from the import, every article's file is byte for byte the same.
     third = tmp_path / "third"

@@ -74,7 +74,7 @@ def snapshot() -> dict:
         "authors": {
             a["name"]: a
             for a in Author.objects.order_by("pk").values(
-                "name", "slug", "role", "bio", "avatar_url"
+                "name", "slug", "role", "bio", "avatar_url", "avatar"
             )
         },
         "sections": dict(Category.objects.values_list("name", "slug")),

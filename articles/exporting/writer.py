@@ -384,7 +384,7 @@ def _article_record(article: Article, parts, pk: int) -> dict:
         "bylines": [_compact({"name": b.author.name, "role": b.role}) for b in bylines],
         "authors": [
             _compact({"name": a.name, "role": a.role, "bio": a.bio,
-                      "avatar_url": a.avatar_url})
+                      "avatar_url": a.avatar_url, "avatar": a.avatar.name or None})
             for a in authors.values()
         ],  # fmt: skip
         "category": article.category.name if article.category else None,

@@ -172,6 +172,7 @@ def parse_exported(
             role=item.text("role", MAX_ROLE),
             bio=item.text("bio"),
             avatar_url=item.web("avatar_url"),
+            avatar=_media_name(item, "avatar"),
         )
         for item in fields.items("authors")
     )
@@ -208,13 +209,19 @@ def parse_exported(
     )
 
 
-def _figure(item: _Fields) -> ParsedFigure:
-    image = item.text("image", 100)
+def _media_name(item: _Fields, key: str) -> str:
+    """A name in storage, which the import copies from the export's media/."""
+    name = item.text(key, 100)
     try:
-        if image:
-            validate_file_name(image, allow_relative_path=True)
+        if name:
+            validate_file_name(name, allow_relative_path=True)
     except SuspiciousFileOperation:
-        item.fail("image", f"{image[:100]!r} is not a file name inside media/")
+        item.fail(key, f"{name[:100]!r} is not a file name inside media/")
+    return name
+
+
+def _figure(item: _Fields) -> ParsedFigure:
+    image = _media_name(item, "image")
     return ParsedFigure(
         position=item.number("position", 1, 32_767) or item.fail("position", "missing"),
         source_url=item.web("source_url"),

@@ -17,11 +17,12 @@ def export_root(source_name: str) -> Path | None:
 
 
 def bring_media(item: ParsedArticle) -> None:
-    """Copy each image an exported figure names from the export's media/ into
+    """Copy each image an exported figure or author names from the export's media/ into
     storage, unless storage has it already. Names were checked when parsed
     (no absolute paths, no `..`); a file that resolves outside media/ (a
     symbolic link) is not read."""
     names = [figure.image for figure in item.figures if figure.image]
+    names += [card.avatar for card in item.author_cards if card.avatar]
     root = export_root(item.source_name) if names else None
     if root is None:
         return

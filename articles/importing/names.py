@@ -11,6 +11,9 @@ from articles.models import Author, Category, Tag
 
 from .parse import ParsedArticle, normalize_name
 
+# An uploaded avatar comes only with an export's author cards.
+AUTHOR_FIELDS = ("role", "bio", "avatar_url", "avatar")
+
 
 def authors_for(items: list[ParsedArticle]) -> dict[str, Author]:
     """Authors of the batch by normalised name, created and updated as needed."""
@@ -39,22 +42,21 @@ def authors_for(items: list[ParsedArticle]) -> dict[str, Author]:
                 "role": card.role,
                 "bio": card.bio,
                 "avatar_url": card.avatar_url,
+                "avatar": card.avatar,
             }
-    found = get_or_create_named(
-        Author, wanted, extra_fields=("role", "bio", "avatar_url")
-    )
+    found = get_or_create_named(Author, wanted, extra_fields=AUTHOR_FIELDS)
     changed = []
     for key, entry in wanted.items():
         author = found[key]
         dirty = False
-        for attr in ("role", "bio", "avatar_url"):
+        for attr in AUTHOR_FIELDS:
             if attr in entry and getattr(author, attr) != entry[attr]:
                 setattr(author, attr, entry[attr])
                 dirty = True
         if dirty:
             changed.append(author)
     if changed:
-        Author.objects.bulk_update(changed, ["role", "bio", "avatar_url"])
+        Author.objects.bulk_update(changed, list(AUTHOR_FIELDS))
     return found
 
 

@@ -58,6 +58,7 @@ class AuthorCard:
     role: str
     bio: str
     avatar_url: str
+    avatar: str = ""  # an uploaded avatar's name in storage (exports carry it)
 
 
 @dataclass(frozen=True, slots=True)
