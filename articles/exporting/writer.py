@@ -27,25 +27,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.files.storage import default_storage
-from django.db.models import Count
 
 from articles.models import (
     Article,
-    ArticleAlias,
     Author,
-    Byline,
     Category,
-    Correction,
-    Embed,
-    Figure,
-    RelatedPick,
     Series,
     SeriesEntry,
     Tag,
-    TaggedArticle,
 )
 
-from .document import ExportError, export_key, render_document
+from .document import ExportError, render_document
+from .records import FRONT_KEYS, article_record, compact, related_rows, utc_text
 
 CHUNK = 500
 MANIFEST = "MANIFEST.sha256"
@@ -57,14 +50,6 @@ class ExportResult:
     media: int = 0
     bytes: int = 0
     refused: list[str] = field(default_factory=list)
-
-
-def _time(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
-def _compact(record: dict) -> dict:
-    return {k: v for k, v in record.items() if v not in (None, "", [], {})}
 
 
 def article_path(pk: int) -> str:
@@ -123,9 +108,9 @@ class Exporter:
 
     def _records(self, chunk: list[Article]) -> Iterator[dict]:
         ids = [a.pk for a in chunk]
-        parts = _related(ids)
+        parts = related_rows(ids)
         for article in chunk:
-            yield _article_record(article, parts, article.pk)
+            yield article_record(article, parts, article.pk)
 
     def _write_article(self, record: dict) -> None:
         front = {k: record[k] for k in FRONT_KEYS if k in record}
@@ -143,7 +128,7 @@ class Exporter:
         for author in Author.objects.order_by("pk").iterator(chunk_size=CHUNK):
             if author.avatar:
                 media.add(author.avatar.name)
-            yield "author", _compact({
+            yield "author", compact({
                 "name": author.name, "slug": author.slug, "role": author.role,
                 "bio": author.bio, "avatar": author.avatar.name or None,
                 "avatar_url": author.avatar_url,
@@ -156,10 +141,10 @@ class Exporter:
         for entry in SeriesEntry.objects.order_by("series", "position", "pk"):
             entries[entry.series_id].append(entry.article_id)
         for series in Series.objects.order_by("pk"):
-            yield "series", _compact({
+            yield "series", compact({
                 "title": series.title, "slug": series.slug,
                 "description": series.description,
-                "created_at": _time(series.created_at),
+                "created_at": utc_text(series.created_at),
                 "articles": entries[series.pk],
             })  # fmt: skip
 
@@ -263,155 +248,3 @@ def _chunks(articles) -> Iterator[list[Article]]:
             return
         yield chunk
         last = chunk[-1].pk
-
-
-# The front matter's keys, in the order a reader meets them; the JSON line
-# holds these and the rest (provenance, history, notes, series).
-FRONT_KEYS = (
-    "id", "title", "slug", "status", "date", "last_updated", "embargo_until",
-    "unpublish_at", "withdrawal", "withdrawal_note", "author", "dateline",
-    "bylines", "authors", "category", "tags", "language", "dek", "url",
-    "original_url", "legacy_id", "source_key", "figures", "embeds",
-)  # fmt: skip
-
-
-def _related(ids: list[int]) -> dict[str, dict[int, list]]:
-    """Every row hanging off a chunk's articles, by article, in one query each."""
-    parts: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for byline in (
-        Byline.objects.filter(article_id__in=ids)
-        .select_related("author")
-        .order_by("article", "position", "pk")
-    ):
-        parts["bylines"][byline.article_id].append(byline)
-    for link in (
-        TaggedArticle.objects.filter(content_object_id__in=ids)
-        .select_related("tag")
-        .order_by("pk")
-    ):
-        parts["tags"][link.content_object_id].append(link.tag.name)
-    for figure in Figure.objects.filter(article_id__in=ids).order_by(
-        "article", "position", "pk"
-    ):
-        parts["figures"][figure.article_id].append(_figure(figure))
-    for embed in Embed.objects.filter(article_id__in=ids).order_by(
-        "article", "position", "pk"
-    ):
-        parts["embeds"][embed.article_id].append(_embed(embed))
-    for note in Correction.objects.filter(article_id__in=ids).order_by(
-        "article", "noted_at", "pk"
-    ):
-        parts["corrections"][note.article_id].append(
-            {"kind": note.kind, "text": note.text, "noted_at": _time(note.noted_at)}
-        )
-    for entry in SeriesEntry.objects.filter(article_id__in=ids).select_related(
-        "series"
-    ):
-        parts["series"][entry.article_id].append(
-            {"slug": entry.series.slug, "position": entry.position}
-        )
-    for pick in RelatedPick.objects.filter(article_id__in=ids).order_by(
-        "article", "position", "pk"
-    ):
-        parts["related"][pick.article_id].append(pick.picked_id)
-    for alias in ArticleAlias.objects.filter(article_id__in=ids).order_by("pk"):
-        parts["aliases"][alias.article_id].append(
-            _compact(
-                {
-                    "source_key": alias.source_key,
-                    "legacy_id": alias.legacy_id,
-                    "original_url": alias.original_url,
-                    "source_path": alias.source_path,
-                    "source_checksum": alias.source_checksum,
-                    "imported_at": _time(alias.imported_at),
-                }
-            )  # fmt: skip
-        )
-    for row in _revision_counts(ids):
-        parts["revisions"][row[0]] = row[1]
-    return parts
-
-
-def _revision_counts(ids: list[int]):
-    from django.contrib.contenttypes.models import ContentType
-    from reversion.models import Version
-
-    content_type = ContentType.objects.get_for_model(Article)
-    return (
-        Version.objects.filter(
-            content_type=content_type, object_id__in=[str(pk) for pk in ids]
-        )
-        .values("object_id")
-        .annotate(n=Count("pk"))
-        .values_list("object_id", "n")
-    )
-
-
-def _figure(figure: Figure) -> dict:
-    return _compact({
-        "position": figure.position, "source_url": figure.source_url,
-        "image": figure.image.name or None, "caption": figure.caption,
-        "credit": figure.credit, "alt": figure.alt, "width": figure.width,
-        "height": figure.height,
-    })  # fmt: skip
-
-
-def _embed(embed: Embed) -> dict:
-    return _compact({
-        "position": embed.position, "provider": embed.provider,
-        "provider_id": embed.provider_id, "url": embed.url,
-        "archive_url": embed.archive_url, "title": embed.title,
-        "caption": embed.caption,
-    })  # fmt: skip
-
-
-def _article_record(article: Article, parts, pk: int) -> dict:
-    bylines = parts["bylines"][pk]
-    authors = {b.author_id: b.author for b in bylines}
-    return _compact({
-        "id": pk,
-        "title": article.title,
-        "slug": article.slug,
-        "status": article.status,
-        "date": _time(article.published_at),
-        "last_updated": _time(article.last_updated_at),
-        "embargo_until": _time(article.embargo_until),
-        "unpublish_at": _time(article.unpublish_at),
-        "withdrawal": article.withdrawal,
-        "withdrawal_note": article.withdrawal_note,
-        "author": article.byline,
-        "dateline": article.dateline,
-        "bylines": [_compact({"name": b.author.name, "role": b.role}) for b in bylines],
-        "authors": [
-            _compact({"name": a.name, "role": a.role, "bio": a.bio,
-                      "avatar_url": a.avatar_url, "avatar": a.avatar.name or None})
-            for a in authors.values()
-        ],  # fmt: skip
-        "category": article.category.name if article.category else None,
-        "tags": parts["tags"][pk],
-        "language": article.language,
-        "dek": article.dek,
-        "url": article.archive_url,
-        "original_url": article.original_url,
-        "legacy_id": article.legacy_id,
-        "source_key": None
-        if article.source_key == export_key(pk)
-        else article.source_key,
-        "figures": parts["figures"][pk],
-        "embeds": parts["embeds"][pk],
-        "body": article.body,
-        # The JSON line's alone: provenance, history, notes and series.
-        "source_path": article.source_path,
-        "source_checksum": article.source_checksum,
-        "content_fingerprint": article.content_fingerprint,
-        "import_warnings": article.import_warnings,
-        "imported_at": _time(article.imported_at),
-        "edited_at": _time(article.edited_at),
-        "created_at": _time(article.created_at),
-        "updated_at": _time(article.updated_at),
-        "revisions": parts["revisions"].get(str(pk), 0),
-        "corrections": parts["corrections"][pk],
-        "series": parts["series"][pk],
-        "related": parts["related"][pk],
-        "aliases": parts["aliases"][pk],
-    })  # fmt: skip
