@@ -117,6 +117,13 @@ def _export_text(**front) -> str:
             "provider",
         ),
         ({"original_url": "data:text/html,x"}, "original_url"),
+        ({"id": "9" * 5000}, "id"),
+        ({"figures": [{"position": 1, "image": "figures/a.png"}]}, "width and height"),
+        ({"authors": [{"name": "不在署名的人", "bio": "改寫"}]}, "authors"),
+        ({"embargo_until": "2021-03-21T00:00:00+00:00"}, "embargo_until"),
+        ({"unpublish_at": "2021-03-19T00:00:00+00:00"}, "unpublish_at"),
+        ({"date": "2021-03-20T04:00:00"}, "UTC offset"),
+        ({"tags": ["甲", "乙"], "tag_slugs": ["a"]}, "tag_slugs"),
     ],
 )
 def test_a_damaged_export_file_is_refused_naming_its_field(front, reason):
@@ -341,3 +348,113 @@ def test_an_article_that_cannot_be_written_without_loss_is_named_and_fails(tmp_p
     with pytest.raises(CommandError, match="1 item"):
         call_command("export_archive", tmp_path, stdout=StringIO(), stderr=err)
     assert f"article {article.pk}" in err.getvalue()
+
+
+def _one_figure_export(tmp_path, image: str, media_setup) -> Path:
+    """An export file of one article whose figure names `image`."""
+    root = tmp_path / "export"
+    (root / "articles" / "000").mkdir(parents=True)
+    media_setup(root)
+    text = _export_text(
+        figures=[{"position": 1, "image": image, "width": 4, "height": 3}]
+    ).replace("正文", "正文\n\n[[figure:1]]")
+    (root / "articles" / "000" / "5.md").write_text(text)
+    return root
+
+
+def _real_media(root):
+    (root / "media").mkdir()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("image", "setup"),
+    [
+        # media/ a link to somewhere else: nothing is read through it
+        ("passwd.png", lambda root: (root / "media").symlink_to(root.parent / "elsewhere")),
+        # a page named as an image, and an image named as a page
+        ("evil.png", lambda root: (_real_media(root), (root / "media" / "evil.png").write_text("<script>alert(1)</script>"))),
+        ("evil.html", lambda root: (_real_media(root), (root / "media" / "evil.html").write_bytes(_png()))),
+        ("absent.png", _real_media),
+    ],
+)  # fmt: skip
+def test_an_exports_image_must_be_a_real_image_inside_its_media_folder(
+    tmp_path, media, image, setup
+):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "passwd.png").write_bytes(_png())
+    root = _one_figure_export(tmp_path, image, setup)
+    call_command(
+        "import_seeds", root / "articles", stdout=StringIO(), stderr=StringIO()
+    )
+    figure = Figure.objects.get()
+    assert figure.image.name == ""
+    assert not default_storage.exists(image)
+    warnings = Article.objects.get().import_warnings
+    assert any("not kept" in warning for warning in warnings)
+
+
+@pytest.mark.django_db
+def test_a_dry_run_of_an_export_copies_no_media(tmp_path, media):
+    def setup(root):
+        _real_media(root)
+        (root / "media" / "ok.png").write_bytes(_png())
+
+    root = _one_figure_export(tmp_path, "ok.png", setup)
+    call_command(
+        "import_seeds", root / "articles", dry_run=True, stdout=StringIO(),
+        stderr=StringIO(),
+    )  # fmt: skip
+    assert not Article.objects.exists()
+    assert not default_storage.exists("ok.png")
+    call_command(
+        "import_seeds", root / "articles", stdout=StringIO(), stderr=StringIO()
+    )
+    assert Figure.objects.get().image.name == "ok.png"
+    assert default_storage.open("ok.png").read() == _png()
+
+
+@pytest.mark.django_db
+def test_what_an_editor_can_store_comes_back_unchanged(tmp_path, media):
+    """The edges: blank lines opening a body, characters YAML reads as line
+    breaks, a figure at position 0 with an ftp URL, a marker with a leading
+    zero, and slugs an editor chose for an author, a section and a tag."""
+    section = Category.objects.create(name="新聞", slug="news-custom")
+    author = make_author("John Smith")
+    Author.objects.filter(pk=author.pk).update(slug="jsmith")
+    tag = Tag.objects.create(name="foo bar", slug="foobar")
+    article = make_article(
+        "標題\u2028第二行",
+        slug="edge",
+        category=section,
+        tags=[tag],
+        authors=[author],
+        body="\n\n開頭兩個空行 [[figure:01]]\n\n[[figure:0]]\n\u2028",
+        dek="摘要\x85下一行",
+    )
+    Figure.objects.create(
+        article=article, position=0, source_url="ftp://example.org/a.jpg",
+        caption="說明\u2029另一段",
+    )  # fmt: skip
+    before = snapshot()
+    first = tmp_path / "first"
+    call_command("export_archive", first, stdout=StringIO(), stderr=StringIO())
+    assert oct((first / article_path(article.pk)).stat().st_mode & 0o777) == "0o644"
+    _empty_database()
+    out = StringIO()
+    call_command("import_seeds", first / "articles", stdout=out, stderr=StringIO())
+    assert "created 1," in out.getvalue()
+    assert differences(before, snapshot()) == []
+    second = tmp_path / "second"
+    call_command("export_archive", second, stdout=StringIO(), stderr=StringIO())
+    path = article_path(article.pk)
+    assert (second / path).read_bytes() == (first / path).read_bytes()
+
+
+@pytest.mark.django_db
+def test_a_whole_export_goes_into_a_new_directory(tmp_path):
+    make_article("一篇", slug="one")
+    call_command("export_archive", tmp_path, stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("export_archive", tmp_path, stdout=StringIO(), stderr=StringIO())

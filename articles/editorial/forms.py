@@ -92,7 +92,9 @@ class ArticleForm(forms.ModelForm):
             self.fields["edit_token"].initial = _token(self.instance)
 
     def clean_body(self):
-        body = self.cleaned_data["body"]
+        # Browsers send a textarea's lines ending CR LF: kept as LF, as every
+        # imported body and exported file has them.
+        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n")
         check_body_size(body)  # over the cap a body is only plain text to readers
         return body
 

@@ -21,7 +21,11 @@ FORMAT = "newsroom-export/1"
 # What decoding an archive file removes (importing/text.py): such characters
 # cannot survive a file, so the exported body and blocks leave them out.
 _UNSTABLE_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
-_MARKER_RE = re.compile(r"\[\[(figure|embed):(\d{1,5})\]\]")
+# Markers as the body holds them; one with leading zeros ([[figure:01]]) is
+# left as text, and goes back as it was.
+_MARKER_RE = re.compile(r"\[\[(figure|embed):(0|[1-9]\d{0,4})\]\]")
+# Characters YAML reads as line breaks or drops unless written as escapes.
+_ESCAPED_IN_YAML = ("\x85", "\u2028", "\u2029", "\ufeff", "\r")
 _BLOCK_START_RE = re.compile(
     r'<figure id="figure-(\d{1,5})">|\{\{< video id="embed-(\d{1,5})"'
 )
@@ -120,9 +124,23 @@ def _blocks(figures, embeds) -> dict[tuple[str, int], str]:
     return blocks
 
 
+class _Dumper(yaml.SafeDumper):
+    """Text holding a character YAML would not keep is written double-quoted,
+    where it is an escape (`\\L`, `\\N`, `\\r`)."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str):
+    style = '"' if any(c in value for c in _ESCAPED_IN_YAML) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def _dump(data: dict) -> str:
-    return yaml.safe_dump(
+    return yaml.dump(
         data,
+        Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
         default_flow_style=False,
@@ -136,4 +154,4 @@ def render_document(front: dict, body: str) -> str:
     meta = {"format": FORMAT}
     meta |= {k: v for k, v in front.items() if v not in (None, "", [], {})}
     text = body_with_media(body, front.get("figures", []), front.get("embeds", []))
-    return f"---\n{_dump(meta)}---\n\n{text}"
+    return f"---\n{_dump(meta)}---\n\n{text}"  # the fence's line end, a blank line

@@ -36,8 +36,9 @@ def compact(record: dict) -> dict:
 FRONT_KEYS = (
     "id", "title", "slug", "status", "date", "last_updated", "embargo_until",
     "unpublish_at", "withdrawal", "withdrawal_note", "author", "dateline",
-    "bylines", "authors", "category", "tags", "language", "dek", "url",
-    "original_url", "legacy_id", "source_key", "figures", "embeds",
+    "bylines", "authors", "category", "category_slug", "tags", "tag_slugs",
+    "language", "dek", "url", "original_url", "legacy_id", "source_key",
+    "figures", "embeds",
 )  # fmt: skip
 
 
@@ -55,7 +56,7 @@ def related_rows(ids: list[int]) -> dict[str, dict[int, list]]:
         .select_related("tag")
         .order_by("pk")
     ):
-        parts["tags"][link.content_object_id].append(link.tag.name)
+        parts["tags"][link.content_object_id].append(link.tag)
     for figure in Figure.objects.filter(article_id__in=ids).order_by(
         "article", "position", "pk"
     ):
@@ -150,11 +151,14 @@ def article_record(article: Article, parts, pk: int) -> dict:
         "bylines": [compact({"name": b.author.name, "role": b.role}) for b in bylines],
         "authors": [
             compact({"name": a.name, "role": a.role, "bio": a.bio,
-                      "avatar_url": a.avatar_url, "avatar": a.avatar.name or None})
+                      "avatar_url": a.avatar_url, "avatar": a.avatar.name or None,
+                      "slug": a.slug})
             for a in authors.values()
         ],  # fmt: skip
         "category": article.category.name if article.category else None,
-        "tags": parts["tags"][pk],
+        "category_slug": article.category.slug if article.category else None,
+        "tags": [tag.name for tag in parts["tags"][pk]],
+        "tag_slugs": [tag.slug for tag in parts["tags"][pk]],
         "language": article.language,
         "dek": article.dek,
         "url": article.archive_url,

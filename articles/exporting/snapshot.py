@@ -90,7 +90,11 @@ def differences(before: dict, after: dict, limit: int = 20) -> list[str]:
         for key in sorted(set(old) | set(new)):
             if old.get(key) == new.get(key):
                 continue
-            if key not in new or key not in old:
+            if not isinstance(old.get(key, {}), dict) or not isinstance(
+                new.get(key, {}), dict
+            ):  # a section's or tag's slug
+                found.append(f"{group} {key}: {old.get(key)!r} != {new.get(key)!r}")
+            elif key not in new or key not in old:
                 found.append(
                     f"{group} {key}: only {'before' if key in old else 'after'}"
                 )

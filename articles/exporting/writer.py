@@ -76,6 +76,13 @@ class Exporter:
 
     def run(self) -> ExportResult:
         self.directory.mkdir(parents=True, exist_ok=True)
+        if self.since is None and any(self.directory.iterdir()):
+            # Files of articles deleted since would stay, and come back with
+            # the next import: a whole export goes into a directory of its own.
+            raise ExportError(
+                f"{self.directory} is not empty: export into a new directory, "
+                "or update this export with --since"
+            )
         if self.since is not None:
             self.checksums = self._read_manifest()
         articles = Article.objects.order_by("pk")
@@ -163,7 +170,7 @@ class Exporter:
     def _write(self, relative: str, data: bytes) -> None:
         target = self.directory / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".export-")
+        handle, temporary = _temporary(target.parent)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, target)
@@ -174,7 +181,7 @@ class Exporter:
         target = self.directory / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".export-")
+        handle, temporary = _temporary(target.parent)
         with os.fdopen(handle, "wb") as out:
             while block := source.read(1024 * 1024):
                 digest.update(block)
@@ -201,9 +208,24 @@ class Exporter:
         lines = "".join(
             f"{digest}  {name}\n" for name, digest in sorted(self.checksums.items())
         )
-        data = lines.encode()
-        (self.directory / MANIFEST).write_bytes(data)
-        self.result.bytes += len(data)
+        self._write(MANIFEST, lines.encode())
+
+
+def _temporary(directory: Path) -> tuple[int, str]:
+    """A new file beside its target, readable as any file this user writes
+    (mkstemp's are the owner's only)."""
+    handle, path = tempfile.mkstemp(dir=directory, prefix=".export-")
+    os.fchmod(handle, 0o666 & ~_UMASK)
+    return handle, path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
 
 
 class _AtomicText:
@@ -215,7 +237,7 @@ class _AtomicText:
 
     def __enter__(self):
         target = self.exporter.directory / self.relative
-        handle, self.temporary = tempfile.mkstemp(dir=target.parent, prefix=".export-")
+        handle, self.temporary = _temporary(target.parent)
         self.out = os.fdopen(handle, "wb")
         self.digest = hashlib.sha256()
         return self

@@ -39,6 +39,7 @@ from .records import (
     ParsedFigure,
     ParseError,
 )
+from .text import normalize_name
 
 STATUSES = ("draft", "review", "published")
 WITHDRAWALS = ("gone", "note")
@@ -47,7 +48,12 @@ KNOWN_EXPORT_FIELDS = {
     "embargo_until", "unpublish_at", "withdrawal", "withdrawal_note", "author",
     "dateline", "bylines", "authors", "category", "tags", "language", "dek",
     "url", "original_url", "legacy_id", "source_key", "figures", "embeds",
+    "category_slug", "tag_slugs",
 }  # fmt: skip
+# What Django's URLField takes: the model's own rule, not the archive's.
+URL_SCHEMES = ("http://", "https://", "ftp://", "ftps://")
+MAX_DIGITS = 12  # past any id or size (int() of thousands of digits is slow)
+MAX_SLUG_NAME = 200
 
 
 class _Fields:
@@ -69,8 +75,8 @@ class _Fields:
 
     def web(self, key: str, limit: int = MAX_URL) -> str:
         value = self.text(key, limit)
-        if value and not value.lower().startswith(("http://", "https://")):
-            self.fail(key, f"{value[:50]!r} is not an http(s) URL")
+        if value and not value.lower().startswith(URL_SCHEMES):
+            self.fail(key, f"{value[:50]!r} is not an http(s) or ftp(s) URL")
         return value
 
     def choice(self, key: str, choices, default: str = "") -> str:
@@ -83,7 +89,12 @@ class _Fields:
         value = self.text(key)
         if not value:
             return None
-        if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+        if (
+            len(value) > MAX_DIGITS
+            or not value.isascii()
+            or not value.isdigit()
+            or not low <= int(value) <= high
+        ):
             self.fail(key, f"{value[:50]!r} is not a number from {low} to {high}")
         return int(value)
 
@@ -95,6 +106,8 @@ class _Fields:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             self.fail(key, f"{value[:50]!r} is not an ISO 8601 time")
+        if parsed.tzinfo is None:
+            self.fail(key, f"{value[:50]!r} has no UTC offset")
         if not 1900 <= parsed.year <= 2100:
             self.fail(key, f"{value[:50]!r} is out of range")
         return parsed
@@ -148,7 +161,7 @@ def parse_exported(
     original_url = fields.web("original_url", 20_000)
     wanted_id = fields.number("id", 1, MAX_LEGACY_ID)
     # An article written here has no import identity: its export id is one.
-    source_key = fields.text("source_key", 300) or (
+    source_key = fields.text("source_key", 100) or (
         export_key(wanted_id)
         if wanted_id
         else source_key_for(legacy_id, original_url, source_name)[0]
@@ -173,9 +186,24 @@ def parse_exported(
             bio=item.text("bio"),
             avatar_url=item.web("avatar_url"),
             avatar=_media_name(item, "avatar"),
+            slug=item.text("slug", MAX_SLUG_NAME),
         )
         for item in fields.items("authors")
     )
+    # A file speaks for the authors of its own bylines, no others.
+    named = {normalize_name(byline.name) for byline in bylines}
+    if any(normalize_name(card.name) not in named for card in cards):
+        fields.fail("authors", "an author who is not in the bylines")
+    tags = fields.strings("tags", MAX_TAG)
+    tag_slugs = fields.strings("tag_slugs", MAX_SLUG_NAME)
+    if tag_slugs and len(tag_slugs) != len(tags):
+        fields.fail("tag_slugs", "not one for each tag")
+    embargo_until = fields.time("embargo_until")
+    unpublish_at = fields.time("unpublish_at")
+    if status == "published" and embargo_until and published_at < embargo_until:
+        fields.fail("embargo_until", "a published article's time is before it")
+    if published_at and unpublish_at and unpublish_at <= published_at:
+        fields.fail("unpublish_at", "not after the publication time")
     return ParsedArticle(
         source_key=source_key,
         source_name=source_name,
@@ -192,7 +220,9 @@ def parse_exported(
         byline=fields.text("author"),
         dateline=fields.text("dateline", 100),
         category=fields.text("category", MAX_CATEGORY),
-        tags=fields.strings("tags", MAX_TAG),
+        tags=tags,
+        tag_slugs=tag_slugs,
+        category_slug=fields.text("category_slug", MAX_SLUG_NAME),
         figures=figures,
         embeds=embeds,
         language=language,
@@ -201,8 +231,8 @@ def parse_exported(
         warnings=tuple(warnings),
         wanted_id=wanted_id,
         status=status,
-        embargo_until=fields.time("embargo_until"),
-        unpublish_at=fields.time("unpublish_at"),
+        embargo_until=embargo_until,
+        unpublish_at=unpublish_at,
         withdrawal=fields.choice("withdrawal", WITHDRAWALS, default="gone"),
         withdrawal_note=fields.text("withdrawal_note"),
         author_cards=cards,
@@ -222,8 +252,10 @@ def _media_name(item: _Fields, key: str) -> str:
 
 def _figure(item: _Fields) -> ParsedFigure:
     image = _media_name(item, "image")
+    if image and not (item.data.get("width") and item.data.get("height")):
+        item.fail("image", "an uploaded image without its width and height")
     return ParsedFigure(
-        position=item.number("position", 1, 32_767) or item.fail("position", "missing"),
+        position=_position(item),
         source_url=item.web("source_url"),
         image=image,
         caption=item.text("caption"),
@@ -236,7 +268,7 @@ def _figure(item: _Fields) -> ParsedFigure:
 
 def _embed(item: _Fields) -> ParsedEmbed:
     return ParsedEmbed(
-        position=item.number("position", 1, 32_767) or item.fail("position", "missing"),
+        position=_position(item),
         provider=item.choice("provider", tuple(PROVIDER_NAMES))
         or item.fail("provider", "missing"),
         provider_id=item.text("provider_id", 500),
@@ -245,6 +277,13 @@ def _embed(item: _Fields) -> ParsedEmbed:
         title=item.text("title", 500),
         caption=item.text("caption"),
     )
+
+
+def _position(item: _Fields) -> int:
+    position = item.number("position", 0, 32_767)
+    if position is None:
+        item.fail("position", "missing")
+    return position
 
 
 def _plain(record) -> dict:

@@ -23,8 +23,13 @@ from .text import (
 _FENCE_RE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 
 
-def split_front_matter(text: str, source_name: str) -> tuple[str, str]:
-    """Text -> (front matter, body). The file must open with a `---` line."""
+def split_front_matter(
+    text: str, source_name: str, *, exact: bool = False
+) -> tuple[str, str]:
+    """Text -> (front matter, body). The file must open with a `---` line.
+
+    The archive's bodies lose the blank lines they open with; `exact` (an
+    export's files) removes only the one blank line after the fence."""
     stripped = text.lstrip("\n \t\ufeff")
     if not re.match(r"---[ \t]*\n", stripped):
         raise ParseError(
@@ -34,15 +39,18 @@ def split_front_matter(text: str, source_name: str) -> tuple[str, str]:
     closing = _FENCE_RE.search(rest)
     if closing is None:
         raise ParseError(source_name, "front matter is not closed by a --- line")
-    return rest[: closing.start()], rest[closing.end() :].lstrip("\n")
+    body = rest[closing.end() :]
+    if exact:
+        return rest[: closing.start()], body.removeprefix("\n").removeprefix("\n")
+    return rest[: closing.start()], body.lstrip("\n")
 
 
-def load_front_matter(text: str, source_name: str) -> dict[str, object]:
+def load_front_matter(
+    text: str, source_name: str, limit: int = MAX_FRONT_MATTER_CHARS
+) -> dict[str, object]:
     """YAML -> dict of strings and lists, with nothing constructed or resolved."""
-    if len(text) > MAX_FRONT_MATTER_CHARS:
-        raise ParseError(
-            source_name, f"front matter is over {MAX_FRONT_MATTER_CHARS} characters"
-        )
+    if len(text) > limit:
+        raise ParseError(source_name, f"front matter is over {limit} characters")
     try:
         # Anchors and aliases have no use in an article's metadata and are the
         # means of "billion laughs" bombs: refuse them before building anything.

@@ -1,37 +1,111 @@
-"""An export's uploaded images, brought into storage under their own names."""
+"""An export's uploaded images, brought into storage under their own names.
+
+Each image an exported figure or author names must be in storage already or
+be a real image in the export's media/ folder: decoded within the upload
+limits (articles/images.py) and named with its format's extension, so no page
+or script comes in as an "image". One that is neither is left out of its
+figure or author, with a warning. The files are copied only once the batch's
+rows are committed: a dry run or a refused batch writes nothing to storage.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
+import logging
+from pathlib import Path, PurePosixPath
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 
+from articles.images import checked_upload
+
 from .records import ParsedArticle
+
+logger = logging.getLogger(__name__)
 
 
 def export_root(source_name: str) -> Path | None:
-    """DIR of DIR/articles/<year>/<file>.md, as export_archive writes them."""
-    parents = Path(source_name).resolve().parents
+    """DIR of DIR/articles/<folder>/<file>.md, as export_archive writes them."""
+    parents = Path(source_name).absolute().parents
     return parents[2] if len(parents) > 2 else None
 
 
-def bring_media(item: ParsedArticle) -> None:
-    """Copy each image an exported figure or author names from the export's media/ into
-    storage, unless storage has it already. Names were checked when parsed
-    (no absolute paths, no `..`); a file that resolves outside media/ (a
-    symbolic link) is not read."""
-    names = [figure.image for figure in item.figures if figure.image]
-    names += [card.avatar for card in item.author_cards if card.avatar]
-    root = export_root(item.source_name) if names else None
+def _media_file(root: Path | None, name: str) -> Path | None:
+    """The export's file for a name: inside DIR/media (not itself a link)."""
     if root is None:
-        return
-    media = (root / "media").resolve()
-    for name in names:
+        return None
+    media = root / "media"
+    if media.is_symlink() or not media.is_dir():
+        return None
+    base = media.resolve()
+    path = (base / name).resolve()
+    return path if path.is_relative_to(base) and path.is_file() else None
+
+
+def _is_image(path: Path, name: str) -> bool:
+    try:
+        with path.open("rb") as handle:
+            checked = checked_upload(File(handle, name=name))
+    except (ValidationError, OSError):
+        return False
+    same = {"jpeg": "jpg"}
+    suffix = PurePosixPath(name).suffix.lower().lstrip(".")
+    return same.get(suffix, suffix) == PurePosixPath(checked.name).suffix.lstrip(".")
+
+
+def with_media(
+    items: list[ParsedArticle],
+) -> tuple[list[ParsedArticle], list[tuple[Path, str]]]:
+    """The items with each image they name found, and the files to copy."""
+    checked, copies = [], []
+    for item in items:
+        names = {f.image for f in item.figures if f.image}
+        names |= {card.avatar for card in item.author_cards if card.avatar}
+        if not names:
+            checked.append(item)
+            continue
+        root = export_root(item.source_name)
+        missing, warnings = set(), list(item.warnings)
+        for name in sorted(names):
+            if default_storage.exists(name):
+                continue
+            path = _media_file(root, name)
+            if path is not None and _is_image(path, name):
+                copies.append((path, name))
+            else:
+                missing.add(name)
+                warnings.append(
+                    f"image {name[:100]!r} is not in storage nor an image in the "
+                    "export's media/: not kept"
+                )
+        if missing:
+            item = dataclasses.replace(
+                item,
+                figures=tuple(
+                    dataclasses.replace(f, image="") if f.image in missing else f
+                    for f in item.figures
+                ),
+                author_cards=tuple(
+                    dataclasses.replace(c, avatar="") if c.avatar in missing else c
+                    for c in item.author_cards
+                ),
+                warnings=tuple(warnings),
+            )
+        checked.append(item)
+    return checked, copies
+
+
+def copy_media(copies: list[tuple[Path, str]]) -> None:
+    """Copy the files into storage under their names (after the commit)."""
+    for path, name in copies:
         if default_storage.exists(name):
             continue
-        path = (media / name).resolve()
-        if not path.is_relative_to(media) or not path.is_file():
+        try:
+            with path.open("rb") as handle:
+                saved = default_storage.save(name, File(handle))
+        except OSError as exc:
+            logger.error("could not copy %s into storage as %s: %s", path, name, exc)
             continue
-        with path.open("rb") as handle:
-            default_storage.save(name, File(handle))
+        if saved != name:  # another copy came in meanwhile
+            default_storage.delete(saved)

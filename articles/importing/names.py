@@ -38,6 +38,8 @@ def authors_for(items: list[ParsedArticle]) -> dict[str, Author]:
         # An export names each author's fields exactly: they are the author's.
         for card in item.author_cards:
             entry = wanted.setdefault(normalize_name(card.name), {"name": card.name})
+            if card.slug:
+                entry.setdefault("slug", card.slug)
             entry |= {
                 "role": card.role,
                 "bio": card.bio,
@@ -70,12 +72,29 @@ def _first_spelling(names) -> dict[str, dict]:
 
 def categories_for(items: list[ParsedArticle]) -> dict[str, Category]:
     wanted = _first_spelling(i.category for i in items if i.category)
+    _wish_slugs(wanted, ((i.category, i.category_slug) for i in items if i.category))
     return get_or_create_named(Category, wanted)
 
 
 def tags_for(items: list[ParsedArticle]) -> dict[str, Tag]:
     wanted = _first_spelling(tag for i in items for tag in i.tags)
+    _wish_slugs(
+        wanted,
+        (
+            pair
+            for i in items
+            if i.tag_slugs
+            for pair in zip(i.tags, i.tag_slugs, strict=True)
+        ),
+    )
     return get_or_create_named(Tag, wanted)
+
+
+def _wish_slugs(wanted: dict[str, dict], pairs) -> None:
+    """The slugs an export gives its names, for names that are new here."""
+    for name, slug in pairs:
+        if slug:
+            wanted[normalize_name(name)].setdefault("slug", slug)
 
 
 def _card_owner(item: ParsedArticle) -> str | None:
@@ -102,7 +121,9 @@ def get_or_create_named(model, wanted: dict[str, dict], extra_fields=()) -> dict
     missing = {key: entry for key, entry in wanted.items() if key not in found}
     if missing:
         slugs = _free_slugs(
-            model, {key: entry["name"] for key, entry in missing.items()}
+            model,
+            {key: entry["name"] for key, entry in missing.items()},
+            {key: entry["slug"] for key, entry in missing.items() if "slug" in entry},
         )
         model.objects.bulk_create(
             [
@@ -130,12 +151,15 @@ def _find_named(model, wanted: dict[str, dict]) -> dict:
     }
 
 
-def _free_slugs(model, names: dict[str, str]) -> dict[str, str]:
-    """A unique Unicode slug for each name, avoiding those already taken."""
+def _free_slugs(model, names: dict[str, str], wishes=None) -> dict[str, str]:
+    """A unique Unicode slug for each name (the one `wishes` gives it, made a
+    slug, if any), avoiding those already taken."""
     max_length = model._meta.get_field("slug").max_length
     bases = {}
+    wishes = wishes or {}
     for key, name in names.items():
-        base = slugify(name, allow_unicode=True)[: max_length - 10].strip("-_")
+        wish = slugify(wishes.get(key, ""), allow_unicode=True)[:max_length].strip("-_")
+        base = wish or slugify(name, allow_unicode=True)[: max_length - 10].strip("-_")
         if not base:  # a name of punctuation only
             base = "x-" + hashlib.sha256(name.encode()).hexdigest()[:8]
         bases[key] = base

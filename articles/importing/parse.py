@@ -71,7 +71,9 @@ from .records import (
     ARTICLE_SUFFIXES,
     KNOWN_FIELDS,
     MAX_CATEGORY,
+    MAX_EXPORT_FRONT_MATTER_CHARS,
     MAX_FILE_BYTES,
+    MAX_FRONT_MATTER_CHARS,
     MAX_SLUG,
     MAX_TITLE,
     AuthorCard,
@@ -136,7 +138,12 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
     if not text.strip():
         raise ParseError(source_name, "file is empty")
     front, body = split_front_matter(text, source_name)
-    meta = load_front_matter(front, source_name)
+    exported = front.startswith("format: newsroom-export/")
+    meta = load_front_matter(
+        front,
+        source_name,
+        MAX_EXPORT_FRONT_MATTER_CHARS if exported else MAX_FRONT_MATTER_CHARS,
+    )
     export_format = meta.get("format")
     if isinstance(export_format, str) and export_format.startswith("newsroom-export/"):
         if export_format != EXPORT_FORMAT:
@@ -144,6 +151,7 @@ def parse_article(data: bytes | str, *, source_name: str) -> ParsedArticle:
                 source_name,
                 f"written as {export_format[:40]!r}; this version reads {EXPORT_FORMAT}",
             )
+        _, body = split_front_matter(text, source_name, exact=True)
         return _with_derived(
             parse_exported(
                 meta, body, source_name=source_name, checksum=checksum(raw),

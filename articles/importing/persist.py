@@ -37,7 +37,7 @@ from articles.models.articles import derived_reset
 
 from . import revisions
 from .duplicates import set_aside_duplicates, write_aliases
-from .media import bring_media
+from .media import copy_media, with_media
 from .names import authors_for, categories_for, tags_for
 from .outcomes import (
     CREATED,
@@ -258,6 +258,7 @@ class _Importer:
     def _write_atomically(self, items: list[ParsedArticle]) -> list[FileOutcome]:
         if not items:
             return []
+        items, copies = with_media(items)
         try:
             with transaction.atomic():
                 outcomes = self._write(items)
@@ -265,7 +266,8 @@ class _Importer:
                     raise _Rollback
                 _invalidate_on_commit(items, outcomes)
         except _Rollback:
-            pass
+            return outcomes
+        copy_media(copies)  # the rows are in: their files follow
         return outcomes
 
     def _write(self, items: list[ParsedArticle]) -> list[FileOutcome]:
@@ -479,7 +481,6 @@ class _Importer:
                 Figure(article_id=article.pk, **_fields(figure))
                 for figure in item.figures
             ]
-            bring_media(item)
             article_embeds = [
                 Embed(article_id=article.pk, **_fields(embed)) for embed in item.embeds
             ]

@@ -9,6 +9,8 @@ from datetime import datetime
 # Limits, matching the model's columns where they have one.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 64 * 1024
+# An export's front matter holds every figure's and author's fields.
+MAX_EXPORT_FRONT_MATTER_CHARS = 4 * 1024 * 1024
 MAX_YAML_DEPTH = 8
 MAX_TITLE = 500
 MAX_SLUG = 200
@@ -59,6 +61,7 @@ class AuthorCard:
     bio: str
     avatar_url: str
     avatar: str = ""  # an uploaded avatar's name in storage (exports carry it)
+    slug: str = ""  # the author's slug, where an export gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +128,5 @@ class ParsedArticle:
     withdrawal: str = ""
     withdrawal_note: str = ""
     author_cards: tuple[AuthorCard, ...] = ()
+    category_slug: str = ""
+    tag_slugs: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from articles.exporting.document import ExportError
 from articles.exporting.writer import Exporter
 
 
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             result = Exporter(
                 target, since=_since(since) if since else None, progress=progress
             ).run()
+        except ExportError as exc:
+            raise CommandError(str(exc)) from None
         except OSError as exc:
             raise CommandError(f"cannot write to {target}: {exc}") from None
         for reason in result.refused:
