@@ -66,7 +66,7 @@ def run(archive: str) -> dict:
         # ORM would move each one's page-cache versions).
         manage("flush", "--noinput")
         reimported, reimport_memory = manage(
-            "import_seeds", str(first / "articles"), "--no-progress"
+            "import_seeds", str(first), "--no-progress"
         )
         found = differences(before, snapshot())
         manage("export_archive", str(second))

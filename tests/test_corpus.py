@@ -360,7 +360,7 @@ def test_whole_corpus_exports_and_reimports_field_for_field(tmp_path):
     for model in (Author, Category, Tag):
         model.objects.all().delete()
     out = StringIO()
-    call_command("import_seeds", first / "articles", stdout=out, stderr=StringIO())
+    call_command("import_seeds", first, stdout=out, stderr=StringIO())
     assert f"created {len(before['articles'])}," in out.getvalue()
     assert differences(before, snapshot()) == []
     second = tmp_path / "second"

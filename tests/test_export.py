@@ -4,6 +4,7 @@ give back."""
 
 import hashlib
 import io
+import json
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -25,6 +26,7 @@ from articles.exporting.document import (
 from articles.exporting.snapshot import differences, snapshot
 from articles.exporting.writer import article_path
 from articles.importing.parse import ParseError, parse_article
+from articles.importing.restore import restore
 from articles.models import (
     Article,
     Author,
@@ -33,6 +35,7 @@ from articles.models import (
     Correction,
     Embed,
     Figure,
+    RelatedPick,
     Series,
     SeriesEntry,
     Tag,
@@ -219,8 +222,12 @@ def _newsroom():
     )  # fmt: skip
     Correction.objects.create(article=published, text="更正了日期。")
     series = Series.objects.create(title="系列", slug="series")
-    SeriesEntry.objects.create(series=series, article=published, position=0)
-    make_article("草稿", slug="draft", status=Article.Status.DRAFT, body="未完")
+    SeriesEntry.objects.create(series=series, article=published, position=4)
+    draft = make_article("草稿", slug="draft", status=Article.Status.DRAFT, body="未完")
+    RelatedPick.objects.create(article=published, picked=draft, position=3)
+    make_author("沒有文章的作者", bio="仍然在")
+    Tag.objects.create(name="沒有文章的標籤", slug="unused-tag")
+    Category.objects.create(name="空欄目", slug="empty-section")
     make_article("審稿中", slug="review", status=Article.Status.REVIEW)
     make_article(
         "禁發",
@@ -279,7 +286,7 @@ def test_an_export_imported_into_an_empty_database_gives_everything_back(
     jsonl = files["archive.jsonl"].decode()
     assert (
         "更正了日期。" in jsonl
-        and '"series": [{"position": 0, "slug": "series"}]' in jsonl
+        and '"series": [{"position": 4, "slug": "series"}]' in jsonl
     )
 
     # The same database, exported again: the same bytes.
@@ -290,9 +297,13 @@ def test_an_export_imported_into_an_empty_database_gives_everything_back(
     _empty_database()
     default_storage.delete("figures/2026/12/紅.png")
     default_storage.delete("avatars/林勵.png")
-    call_command(
-        "import_seeds", first / "articles", stdout=StringIO(), stderr=StringIO()
-    )
+    out = StringIO()
+    call_command("import_seeds", first, stdout=out, stderr=StringIO())
+    assert "restored from" in out.getvalue()
+    assert "corrections 1" in out.getvalue() and "series 1" in out.getvalue()
+    assert differences(before, snapshot()) == []
+    # Restoring again adds nothing.
+    call_command("import_seeds", first, stdout=StringIO(), stderr=StringIO())
     assert differences(before, snapshot()) == []
     assert default_storage.open("figures/2026/12/紅.png").read() == _png()
     assert default_storage.open("avatars/林勵.png").read() == _png()
@@ -458,3 +469,39 @@ def test_a_whole_export_goes_into_a_new_directory(tmp_path):
     call_command("export_archive", tmp_path, stdout=StringIO(), stderr=StringIO())
     with pytest.raises(CommandError, match="not empty"):
         call_command("export_archive", tmp_path, stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.django_db
+def test_a_damaged_archive_jsonl_restores_what_it_can_and_skips_the_rest(tmp_path):
+    article = make_article("在的文章", slug="here")
+    (tmp_path / "MANIFEST.sha256").write_text("")
+    lines = [
+        "not json",
+        "[1, 2]",
+        json.dumps({"type": "article", "id": article.pk, "corrections": [
+            {"kind": "update", "text": "補充。", "noted_at": "2022-01-01T00:00:00+00:00"},
+            {"kind": "bogus", "text": "種類不明，當作更正。"},
+            {"text": 5},
+        ], "related": [article.pk, 999999, "x"]}),
+        json.dumps({"type": "article", "id": 999999, "corrections": [{"text": "無此文"}]}),
+        json.dumps({"type": "series", "slug": "s", "articles": [article.pk, "x", 999999]}),
+        json.dumps({"type": "series", "slug": "t", "articles": "not a list"}),
+        json.dumps({"type": "tag", "name": "新標籤", "slug": "new-tag"}),
+        json.dumps({"type": "author", "name": ""}),
+    ]  # fmt: skip
+    (tmp_path / "archive.jsonl").write_text("\n".join(lines) + "\n")
+    counts = restore(tmp_path / "archive.jsonl")
+    notes = list(
+        article.corrections.order_by("noted_at", "pk").values_list("kind", "text")
+    )
+    assert sorted(notes) == [
+        ("correction", "種類不明，當作更正。"),
+        ("update", "補充。"),
+    ]
+    assert not RelatedPick.objects.exists()  # itself, absent, not a number
+    assert list(
+        Series.objects.get(slug="s").entries.values_list("article", flat=True)
+    ) == [article.pk]
+    assert not Series.objects.filter(slug="t").exists()
+    assert Tag.objects.get(name="新標籤").slug == "new-tag"
+    assert counts["skipped"] == 5  # two lines, a note, a series, a nameless author

@@ -1,6 +1,6 @@
 """What an export must carry over, as plain data: a database's articles with
-their bylines, tags, figures and embeds, and its authors, sections and tags,
-field by field. Two snapshots are equal when an import of an export lost
+their bylines, tags, figures, embeds, corrections and picked related articles,
+and its authors, sections, tags and series, field by field. Two snapshots are equal when an import of an export lost
 nothing (tests and bench/export_roundtrip.py compare them)."""
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from articles.models import (
     Author,
     Byline,
     Category,
+    Correction,
     Embed,
     Figure,
+    RelatedPick,
+    Series,
+    SeriesEntry,
     Tag,
     TaggedArticle,
 )
@@ -52,6 +56,27 @@ def snapshot() -> dict:
         "article_id", *EMBED_FIELDS
     ):
         related["embeds"][row.pop("article_id")].append(row)
+    for pk, kind, text, noted_at in Correction.objects.order_by(
+        "article", "noted_at", "pk"
+    ).values_list("article_id", "kind", "text", "noted_at"):
+        related["corrections"][pk].append([kind, text, noted_at.isoformat()])
+    for pk, picked in RelatedPick.objects.order_by(
+        "article", "position", "pk"
+    ).values_list("article_id", "picked_id"):
+        related["related"][pk].append(picked)
+    series = {
+        s.slug: {
+            "title": s.title,
+            "description": s.description,
+            "created_at": s.created_at.isoformat(),
+            "entries": [],
+        }
+        for s in Series.objects.all()
+    }
+    for slug, pk, position in SeriesEntry.objects.order_by(
+        "series", "position", "pk"
+    ).values_list("series__slug", "article_id", "position"):
+        series[slug]["entries"].append([pk, position])
     articles = {}
     for row in (
         Article.objects.order_by("pk")
@@ -66,7 +91,7 @@ def snapshot() -> dict:
         row = {
             k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()
         }
-        for part in ("bylines", "tags", "figures", "embeds"):
+        for part in ("bylines", "tags", "figures", "embeds", "corrections", "related"):
             row[part] = related[part].get(pk, [])
         articles[str(pk)] = row
     return {
@@ -79,13 +104,14 @@ def snapshot() -> dict:
         },
         "sections": dict(Category.objects.values_list("name", "slug")),
         "tags": dict(Tag.objects.values_list("name", "slug")),
+        "series": series,
     }
 
 
 def differences(before: dict, after: dict, limit: int = 20) -> list[str]:
     """The first `limit` differences between two snapshots, in words."""
     found = []
-    for group in ("articles", "authors", "sections", "tags"):
+    for group in ("articles", "authors", "sections", "tags", "series"):
         old, new = before[group], after[group]
         for key in sorted(set(old) | set(new)):
             if old.get(key) == new.get(key):

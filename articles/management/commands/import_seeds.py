@@ -26,6 +26,7 @@ from articles.importing.persist import (
     import_sources,
     refresh_statistics,
 )
+from articles.importing.restore import export_jsonl, restore
 from articles.pagecache import bump_all, schedule_changed
 
 
@@ -117,13 +118,17 @@ class Command(BaseCommand):
         finally:
             progress.close()
 
+        restored = None
+        jsonl = export_jsonl(paths)
+        if jsonl is not None and not options["dry_run"]:
+            restored = restore(jsonl)
         if not options["dry_run"]:
             counts = report.counts
             # Each batch made the pages it changed stale as it committed
             # (persist.py, so an interrupted run leaves none stale); once more
             # at the end, for a run inside a caller's transaction. An unchanged
             # re-import leaves the cache as it was.
-            if counts[CREATED] or counts[UPDATED]:
+            if counts[CREATED] or counts[UPDATED] or restored:
                 bump_all()
                 schedule_changed()
                 try:
@@ -149,6 +154,11 @@ class Command(BaseCommand):
                     f"cannot write the report {report_path}: {exc.strerror}"
                 ) from exc
 
+        if restored:
+            self.stdout.write(
+                f"restored from {jsonl}: "
+                + ", ".join(f"{kind} {n}" for kind, n in sorted(restored.items()))
+            )
         summary = (
             "dry run, nothing written: " if options["dry_run"] else ""
         ) + report.summary()
