@@ -487,6 +487,11 @@ def test_a_damaged_archive_jsonl_restores_what_it_can_and_skips_the_rest(tmp_pat
         json.dumps({"type": "series", "slug": "s", "articles": [article.pk, "x", 999999]}),
         json.dumps({"type": "series", "slug": "t", "articles": "not a list"}),
         json.dumps({"type": "tag", "name": "新標籤", "slug": "new-tag"}),
+        json.dumps({"type": "article", "id": True, "corrections": [{"text": "真"}],
+                    "series": [{"slug": "s", "position": 10**9}, "x"], "related": 7}),
+        json.dumps({"type": "series", "slug": "a/b", "articles": [article.pk]}),
+        json.dumps({"type": "article", "id": article.pk, "series": "x",
+                    "corrections": {"text": "不是列表"}}),
         json.dumps({"type": "author", "name": ""}),
     ]  # fmt: skip
     (tmp_path / "archive.jsonl").write_text("\n".join(lines) + "\n")
@@ -504,4 +509,7 @@ def test_a_damaged_archive_jsonl_restores_what_it_can_and_skips_the_rest(tmp_pat
     ) == [article.pk]
     assert not Series.objects.filter(slug="t").exists()
     assert Tag.objects.get(name="新標籤").slug == "new-tag"
-    assert counts["skipped"] == 5  # two lines, a note, a series, a nameless author
+    assert not Series.objects.filter(slug="a/b").exists()
+    assert article.corrections.count() == 2  # none from the line with id true
+    # two lines, a note, two series, a nameless author
+    assert counts["skipped"] == 6

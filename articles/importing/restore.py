@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.text import slugify
 
 from articles.models import (
     Article,
@@ -36,6 +37,8 @@ from .names import get_or_create_named
 from .text import normalize_name
 
 BATCH = 500
+MAX_ID = 2_147_483_647
+MAX_POSITION = 32_767
 NAMED = {"author": Author, "section": Category, "tag": Tag}
 AUTHOR_FIELDS = ("role", "bio", "avatar_url")
 
@@ -63,6 +66,14 @@ def _records(path: Path, counts: Counter):
                 counts["skipped"] += 1
 
 
+def _is_id(value) -> bool:
+    return type(value) is int and 0 < value <= MAX_ID  # not a bool
+
+
+def _is_position(value) -> bool:
+    return type(value) is int and 0 <= value <= MAX_POSITION
+
+
 def _time(value) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
@@ -77,23 +88,26 @@ def restore(path: Path) -> Counter:
     counts: Counter = Counter()
     articles: list[dict] = []
     places: dict[tuple[str, int], int] = {}  # (series, article) -> position
+    names: dict[str, dict[str, dict]] = {}  # kind -> name key -> fields
     for record in _records(path, counts):
         kind = record["type"]
         if kind == "article":
             articles.append(record)
-            for entry in record.get("series", []):
-                if isinstance(entry, dict) and isinstance(entry.get("position"), int):
-                    places[(str(entry.get("slug")), record.get("id"))] = entry[
-                        "position"
-                    ]
+            entries = record.get("series", [])
+            for entry in entries if isinstance(entries, list) else ():
+                position = entry.get("position") if isinstance(entry, dict) else None
+                if _is_position(position) and _is_id(record.get("id")):
+                    places[(str(entry.get("slug")), record["id"])] = position
             if len(articles) >= BATCH:
                 _article_extras(articles, counts)
                 articles = []
         elif kind in NAMED:
-            _name(kind, record, counts)
+            _name(kind, record, names, counts)
         elif kind == "series":
             _series(record, places, counts)
     _article_extras(articles, counts)
+    for kind in NAMED:
+        _add_names(kind, names.pop(kind, {}), counts)
     return counts
 
 
@@ -102,7 +116,7 @@ def _text(record: dict, key: str, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _name(kind: str, record: dict, counts: Counter) -> None:
+def _name(kind: str, record: dict, names: dict, counts: Counter) -> None:
     name = _text(record, "name", 200)
     if not name:
         counts["skipped"] += 1
@@ -110,17 +124,35 @@ def _name(kind: str, record: dict, counts: Counter) -> None:
     entry = {"name": name, "slug": _text(record, "slug", 200)}
     fields = AUTHOR_FIELDS if kind == "author" else ()
     entry |= {field: _text(record, field, 20_000) for field in fields}
+    batch = names.setdefault(kind, {})
+    batch.setdefault(normalize_name(name), entry)
+    if len(batch) >= BATCH:
+        _add_names(kind, names.pop(kind), counts)
+
+
+def _add_names(kind: str, batch: dict[str, dict], counts: Counter) -> None:
+    """The names of a batch not here yet, created in bulk (one query to find)."""
     model = NAMED[kind]
-    key = normalize_name(name)
-    if not model.objects.filter(name_key=key).exists():
-        get_or_create_named(model, {key: entry}, extra_fields=fields)
-        counts[f"{kind}s"] += 1
+    here = set(
+        model.objects.filter(name_key__in=list(batch)).values_list(
+            "name_key", flat=True
+        )
+    )
+    missing = {key: entry for key, entry in batch.items() if key not in here}
+    if missing:
+        extra = AUTHOR_FIELDS if kind == "author" else ()
+        get_or_create_named(model, missing, extra_fields=extra)
+        counts[f"{kind}s"] += len(missing)
 
 
 def _series(record: dict, places: dict, counts: Counter) -> None:
     slug = _text(record, "slug", 200)
     ids = record.get("articles", [])
-    if not slug or not isinstance(ids, list):
+    if (
+        not slug
+        or slugify(slug, allow_unicode=True) != slug
+        or not isinstance(ids, list)
+    ):
         counts["skipped"] += 1
         return
     series, created = Series.objects.get_or_create(
@@ -133,9 +165,9 @@ def _series(record: dict, places: dict, counts: Counter) -> None:
     )
     counts["series"] += created
     present = set(
-        Article.objects.filter(
-            pk__in=[i for i in ids if isinstance(i, int)]
-        ).values_list("pk", flat=True)
+        Article.objects.filter(pk__in=[i for i in ids if _is_id(i)]).values_list(
+            "pk", flat=True
+        )
     )
     listed = set(series.entries.values_list("article_id", flat=True))
     SeriesEntry.objects.bulk_create(
@@ -143,15 +175,15 @@ def _series(record: dict, places: dict, counts: Counter) -> None:
             SeriesEntry(
                 series=series, article_id=pk, position=places.get((slug, pk), n)
             )
-            for n, pk in enumerate(ids)
-            if pk in present and pk not in listed
+            for n, pk in enumerate(ids[:MAX_POSITION])
+            if _is_id(pk) and pk in present and pk not in listed
         ],
         ignore_conflicts=True,
     )
 
 
 def _article_extras(records: list[dict], counts: Counter) -> None:
-    ids = [r["id"] for r in records if isinstance(r.get("id"), int)]
+    ids = [r["id"] for r in records if _is_id(r.get("id"))]
     present = set(Article.objects.filter(pk__in=ids).values_list("pk", flat=True))
     noted = set(
         Correction.objects.filter(article_id__in=present).values_list(
@@ -164,7 +196,11 @@ def _article_extras(records: list[dict], counts: Counter) -> None:
         )
     )
     picks_wanted = {
-        pk for r in records for pk in r.get("related", []) if isinstance(pk, int)
+        pk
+        for r in records
+        if isinstance(r.get("related"), list)
+        for pk in r["related"]
+        if _is_id(pk)
     }
     targets = set(
         Article.objects.filter(pk__in=picks_wanted).values_list("pk", flat=True)
@@ -172,7 +208,7 @@ def _article_extras(records: list[dict], counts: Counter) -> None:
     notes, picks, touched = [], [], set()
     for record in records:
         pk = record.get("id")
-        if pk not in present:
+        if not _is_id(pk) or pk not in present:
             continue
         corrections = record.get("corrections", [])
         if pk not in noted and isinstance(corrections, list):
@@ -183,8 +219,9 @@ def _article_extras(records: list[dict], counts: Counter) -> None:
                 notes.append(
                     Correction(
                         article_id=pk,
-                        kind=note.get("kind")
-                        if note.get("kind") in Correction.Kind.values
+                        kind=note["kind"]
+                        if isinstance(note.get("kind"), str)
+                        and note["kind"] in Correction.Kind.values
                         else Correction.Kind.CORRECTION,
                         text=_text(note, "text", 2000),
                         **(
@@ -197,8 +234,8 @@ def _article_extras(records: list[dict], counts: Counter) -> None:
                 touched.add(pk)
         related = record.get("related", [])
         if pk not in picked and isinstance(related, list):
-            for position, other in enumerate(related):
-                if other in targets and other != pk:
+            for position, other in enumerate(related[:MAX_POSITION]):
+                if _is_id(other) and other in targets and other != pk:
                     picks.append(
                         RelatedPick(article_id=pk, picked_id=other, position=position)
                     )

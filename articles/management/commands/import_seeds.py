@@ -121,7 +121,14 @@ class Command(BaseCommand):
         restored = None
         jsonl = export_jsonl(paths)
         if jsonl is not None and not options["dry_run"]:
-            restored = restore(jsonl)
+            try:
+                restored = restore(jsonl)
+            except (DatabaseError, OSError, UnicodeDecodeError) as exc:
+                raise CommandError(
+                    f"the articles are imported, but {jsonl} could not be restored "
+                    f"(nothing of it was): {exc}",
+                    returncode=1,
+                ) from exc
         if not options["dry_run"]:
             counts = report.counts
             # Each batch made the pages it changed stale as it committed
