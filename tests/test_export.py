@@ -473,43 +473,100 @@ def test_a_whole_export_goes_into_a_new_directory(tmp_path):
 
 @pytest.mark.django_db
 def test_a_damaged_archive_jsonl_restores_what_it_can_and_skips_the_rest(tmp_path):
-    article = make_article("在的文章", slug="here")
+    article = make_article("在的文章", slug="here", source_key="article:77")
+    other = make_article("另一篇", slug="other", source_key="article:78")
+    Article.objects.update(edited_at=None)  # as imported
     (tmp_path / "MANIFEST.sha256").write_text("")
+    when = "2022-01-01T00:00:00+00:00"
     lines = [
         "not json",
         "[1, 2]",
-        json.dumps({"type": "article", "id": article.pk, "corrections": [
-            {"kind": "update", "text": "補充。", "noted_at": "2022-01-01T00:00:00+00:00"},
-            {"kind": "bogus", "text": "種類不明，當作更正。"},
-            {"text": 5},
-        ], "related": [article.pk, 999999, "x"]}),
+        "[" * 100_000,
+        # exported as 77 and 78; here they have other ids
+        json.dumps({"type": "article", "id": 77, "source_key": "article:77",
+                    "corrections": [
+                        {"kind": "update", "text": "補充。", "noted_at": when},
+                        {"kind": "bogus", "text": "種類不明", "noted_at": when},
+                        {"text": 5}, {"text": "x" * 2001, "noted_at": when},
+                        {"text": "年份出界", "noted_at": "9999-12-31T23:59:59-23:00"},
+                    ],
+                    "related": [{"id": 78, "position": 5}, {"id": [1]}, 10**30, "x"],
+                    "series": [{"slug": "s", "position": 3}, {"slug": "s", "position": 10**9}, "x"],
+                    "edited_at": when}),
+        json.dumps({"type": "article", "id": 78, "source_key": "article:78",
+                    "aliases": [{"source_key": "article:79", "legacy_id": 79},
+                                {"source_key": ["bad"]}]}),
         json.dumps({"type": "article", "id": 999999, "corrections": [{"text": "無此文"}]}),
-        json.dumps({"type": "series", "slug": "s", "articles": [article.pk, "x", 999999]}),
+        json.dumps({"type": "article", "id": True, "corrections": [{"text": "真", "noted_at": when}]}),
+        json.dumps({"type": "article", "id": [1], "series": 5, "related": 5}),
+        json.dumps({"type": "series", "slug": "s", "title": "系列", "articles": [77, "x", [1], 10**30, 999999]}),
         json.dumps({"type": "series", "slug": "t", "articles": "not a list"}),
-        json.dumps({"type": "tag", "name": "新標籤", "slug": "new-tag"}),
-        json.dumps({"type": "article", "id": True, "corrections": [{"text": "真"}],
-                    "series": [{"slug": "s", "position": 10**9}, "x"], "related": 7}),
-        json.dumps({"type": "series", "slug": "a/b", "articles": [article.pk]}),
-        json.dumps({"type": "article", "id": article.pk, "series": "x",
-                    "corrections": {"text": "不是列表"}}),
+        json.dumps({"type": "series", "slug": "a/b", "articles": [77]}),
+        json.dumps({"type": "tag", "name": "新標籤", "slug": "New-Tag"}),
+        json.dumps({"type": "section", "name": "長" * 101}),
+        json.dumps({"type": "author", "name": "某人", "role": "r" * 51}),
+        json.dumps({"type": "author", "name": "網址", "avatar_url": "javascript:alert(1)"}),
         json.dumps({"type": "author", "name": ""}),
+        json.dumps({"type": "unknown"}),
     ]  # fmt: skip
-    (tmp_path / "archive.jsonl").write_text("\n".join(lines) + "\n")
-    counts = restore(tmp_path / "archive.jsonl")
-    notes = list(
-        article.corrections.order_by("noted_at", "pk").values_list("kind", "text")
+    (tmp_path / "archive.jsonl").write_bytes(
+        ("\n".join(lines) + "\n").encode() + b"\xff\xfe not utf-8\n"
     )
-    assert sorted(notes) == [
-        ("correction", "種類不明，當作更正。"),
-        ("update", "補充。"),
+    counts, copies = restore(tmp_path / "archive.jsonl")
+    assert list(article.corrections.values_list("kind", "text")) == [
+        ("update", "補充。")
     ]
-    assert not RelatedPick.objects.exists()  # itself, absent, not a number
-    assert list(
-        Series.objects.get(slug="s").entries.values_list("article", flat=True)
-    ) == [article.pk]
-    assert not Series.objects.filter(slug="t").exists()
-    assert Tag.objects.get(name="新標籤").slug == "new-tag"
-    assert not Series.objects.filter(slug="a/b").exists()
-    assert article.corrections.count() == 2  # none from the line with id true
-    # two lines, a note, two series, a nameless author
-    assert counts["skipped"] == 6
+    assert not other.corrections.exists()
+    assert list(RelatedPick.objects.values_list("article", "picked", "position")) == [
+        (article.pk, other.pk, 5)
+    ]
+    entries = Series.objects.get(slug="s").entries.values_list("article", "position")
+    assert list(entries) == [(article.pk, 3)]
+    assert not Series.objects.filter(slug__in=["t", "a/b"]).exists()
+    assert Tag.objects.get(name="新標籤").slug == "New-Tag"  # capitals kept
+    assert not Category.objects.exists()
+    assert Author.objects.get(name="網址").avatar_url == ""
+    assert not Author.objects.filter(name="某人").exists()
+    assert other.aliases.get().legacy_id == 79
+    article.refresh_from_db()
+    assert article.edited_at.isoformat() == when
+    assert counts["skipped"] == 20
+    assert counts["corrections"] == 1 and copies == []
+    # Again: nothing more, and nothing counted as restored.
+    again, _ = restore(tmp_path / "archive.jsonl")
+    assert set(again) == {"skipped"}
+
+
+@pytest.mark.django_db
+def test_restoring_into_a_database_with_articles_finds_each_by_its_identity(tmp_path):
+    exported = make_article("匯出的文章", slug="exported", legacy_id=None)
+    Correction.objects.create(article=exported, text="屬於匯出的文章。")
+    number = exported.pk
+    call_command("export_archive", tmp_path, stdout=StringIO(), stderr=StringIO())
+    exported.delete()
+    local = make_article("本地文章", slug="local", pk=number)  # takes the same id
+
+    call_command("import_seeds", tmp_path, stdout=StringIO(), stderr=StringIO())
+    back = Article.objects.get(slug="exported")
+    assert back.pk != number
+    assert list(back.corrections.values_list("text", flat=True)) == ["屬於匯出的文章。"]
+    assert not local.corrections.exists()
+
+
+@pytest.mark.django_db
+def test_importing_an_export_again_leaves_the_page_cache_as_it_was(
+    tmp_path, monkeypatch
+):
+    from articles.management.commands import import_seeds
+
+    article = make_article("一篇", slug="one")
+    Correction.objects.create(article=article, text="更正。")
+    call_command("export_archive", tmp_path, stdout=StringIO(), stderr=StringIO())
+    _empty_database()
+    call_command("import_seeds", tmp_path, stdout=StringIO(), stderr=StringIO())
+    bumps = []
+    monkeypatch.setattr(import_seeds, "bump_all", lambda: bumps.append(1))
+    out = StringIO()
+    call_command("import_seeds", tmp_path, stdout=out, stderr=StringIO())
+    assert bumps == [] and "restored" not in out.getvalue()
+    assert "created 0, updated 0, unchanged 1" in out.getvalue()

@@ -80,7 +80,9 @@ def related_rows(ids: list[int]) -> dict[str, dict[int, list]]:
     for pick in RelatedPick.objects.filter(article_id__in=ids).order_by(
         "article", "position", "pk"
     ):
-        parts["related"][pick.article_id].append(pick.picked_id)
+        parts["related"][pick.article_id].append(
+            {"id": pick.picked_id, "position": pick.position}
+        )
     for alias in ArticleAlias.objects.filter(article_id__in=ids).order_by("pk"):
         parts["aliases"][alias.article_id].append(
             compact(

@@ -10,6 +10,7 @@ from collections import defaultdict
 from articles.exporting.document import export_key
 from articles.models import (
     Article,
+    ArticleAlias,
     Author,
     Byline,
     Category,
@@ -26,7 +27,7 @@ from articles.models import (
 ARTICLE_FIELDS = (
     "title", "slug", "dek", "body", "status", "published_at", "last_updated_at",
     "embargo_until", "unpublish_at", "withdrawal", "withdrawal_note", "byline",
-    "dateline", "language", "legacy_id", "original_url", "archive_url",
+    "dateline", "language", "legacy_id", "original_url", "archive_url", "edited_at",
 )  # fmt: skip
 FIGURE_FIELDS = (
     "position", "source_url", "image", "caption", "alt", "credit", "width", "height",
@@ -60,10 +61,16 @@ def snapshot() -> dict:
         "article", "noted_at", "pk"
     ).values_list("article_id", "kind", "text", "noted_at"):
         related["corrections"][pk].append([kind, text, noted_at.isoformat()])
-    for pk, picked in RelatedPick.objects.order_by(
+    for pk, picked, position in RelatedPick.objects.order_by(
         "article", "position", "pk"
-    ).values_list("article_id", "picked_id"):
-        related["related"][pk].append(picked)
+    ).values_list("article_id", "picked_id", "position"):
+        related["related"][pk].append([picked, position])
+    for row in ArticleAlias.objects.order_by("source_key").values(
+        "article_id", "source_key", "legacy_id", "original_url", "source_path",
+        "source_checksum", "imported_at",
+    ):  # fmt: skip
+        row["imported_at"] = row["imported_at"].isoformat()
+        related["aliases"][row.pop("article_id")].append(row)
     series = {
         s.slug: {
             "title": s.title,
@@ -91,7 +98,9 @@ def snapshot() -> dict:
         row = {
             k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()
         }
-        for part in ("bylines", "tags", "figures", "embeds", "corrections", "related"):
+        for part in (
+            "bylines", "tags", "figures", "embeds", "corrections", "related", "aliases",
+        ):  # fmt: skip
             row[part] = related[part].get(pk, [])
         articles[str(pk)] = row
     return {

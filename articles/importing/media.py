@@ -14,9 +14,10 @@ import dataclasses
 import logging
 from pathlib import Path, PurePosixPath
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.files.utils import validate_file_name
 
 from articles.images import checked_upload
 
@@ -54,6 +55,19 @@ def _is_image(path: Path, name: str) -> bool:
     return same.get(suffix, suffix) == PurePosixPath(checked.name).suffix.lstrip(".")
 
 
+def media_copy(root: Path | None, name: str) -> tuple | None:
+    """How an image an export names comes in: () when storage has it already,
+    (its file, name) to copy from the export's media/, None when it cannot."""
+    try:
+        validate_file_name(name, allow_relative_path=True)
+    except SuspiciousFileOperation:
+        return None
+    if default_storage.exists(name):
+        return ()
+    path = _media_file(root, name)
+    return (path, name) if path is not None and _is_image(path, name) else None
+
+
 def with_media(
     items: list[ParsedArticle],
 ) -> tuple[list[ParsedArticle], list[tuple[Path, str]]]:
@@ -68,12 +82,10 @@ def with_media(
         root = export_root(item.source_name)
         missing, warnings = set(), list(item.warnings)
         for name in sorted(names):
-            if default_storage.exists(name):
-                continue
-            path = _media_file(root, name)
-            if path is not None and _is_image(path, name):
-                copies.append((path, name))
-            else:
+            copy = media_copy(root, name)
+            if copy:
+                copies.append(copy)
+            elif copy is None:
                 missing.add(name)
                 warnings.append(
                     f"image {name[:100]!r} is not in storage nor an image in the "

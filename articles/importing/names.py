@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_unicode_slug
 from django.db import DatabaseError
 from django.utils.text import slugify
 
@@ -151,6 +153,16 @@ def _find_named(model, wanted: dict[str, dict]) -> dict:
     }
 
 
+def wished_slug(slug: str) -> str:
+    """An export's slug as it is when it is one (capitals and all, as the
+    admin lets editors write them), else made one."""
+    try:
+        validate_unicode_slug(slug)
+    except ValidationError:
+        return slugify(slug, allow_unicode=True).strip("-_")
+    return slug
+
+
 def _free_slugs(model, names: dict[str, str], wishes=None) -> dict[str, str]:
     """A unique Unicode slug for each name (the one `wishes` gives it, made a
     slug, if any), avoiding those already taken."""
@@ -158,7 +170,7 @@ def _free_slugs(model, names: dict[str, str], wishes=None) -> dict[str, str]:
     bases = {}
     wishes = wishes or {}
     for key, name in names.items():
-        wish = slugify(wishes.get(key, ""), allow_unicode=True)[:max_length].strip("-_")
+        wish = wished_slug(wishes.get(key, ""))[:max_length]
         base = wish or slugify(name, allow_unicode=True)[: max_length - 10].strip("-_")
         if not base:  # a name of punctuation only
             base = "x-" + hashlib.sha256(name.encode()).hexdigest()[:8]

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from tqdm import tqdm
 
+from articles.importing.media import copy_media
 from articles.importing.parse import (
     ParseError,
     find_article_files,
@@ -122,8 +123,9 @@ class Command(BaseCommand):
         jsonl = export_jsonl(paths)
         if jsonl is not None and not options["dry_run"]:
             try:
-                restored = restore(jsonl)
-            except (DatabaseError, OSError, UnicodeDecodeError) as exc:
+                restored, copies = restore(jsonl)
+                copy_media(copies)
+            except (DatabaseError, OSError, ValueError, TypeError) as exc:
                 raise CommandError(
                     f"the articles are imported, but {jsonl} could not be restored "
                     f"(nothing of it was): {exc}",
@@ -135,7 +137,10 @@ class Command(BaseCommand):
             # (persist.py, so an interrupted run leaves none stale); once more
             # at the end, for a run inside a caller's transaction. An unchanged
             # re-import leaves the cache as it was.
-            if counts[CREATED] or counts[UPDATED] or restored:
+            added = restored and any(
+                n for kind, n in restored.items() if kind != "skipped"
+            )
+            if counts[CREATED] or counts[UPDATED] or added:
                 bump_all()
                 schedule_changed()
                 try:
