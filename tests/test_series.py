@@ -195,3 +195,53 @@ def test_an_article_added_to_the_series_since_the_form_opened_is_an_error(client
     errors = response.context["inline_admin_formsets"][0].formset.non_form_errors()
     assert "第一集" in str(errors)
     assert SeriesEntry.objects.count() == 1
+
+
+def test_two_entries_exchanging_their_articles_save_without_an_error(client):
+    """Each row takes the other's article: saved row by row, the first would
+    meet the second still holding it (a 500 before)."""
+    from articles.roles import EDITORS
+    from tests.test_admin import form_data
+
+    client.force_login(user_in(EDITORS, "editor"))
+    investigation = Series.objects.create(title="調查", slug="調查")
+    first = make_article("第一集", slug="a")
+    second = make_article("第二集", slug="b")
+    third = make_article("第三集", slug="c")
+    rows = [
+        SeriesEntry.objects.create(series=investigation, article=a, position=n)
+        for n, a in enumerate([first, second, third])
+    ]
+    url = f"/admin/articles/series/{investigation.pk}/change/"
+    data = form_data(client, url)
+    data.update(
+        {
+            "entries-0-id": str(rows[0].pk),
+            "entries-0-article": str(second.pk),
+            "entries-1-id": str(rows[1].pk),
+            "entries-1-article": str(first.pk),
+            # and one taken out while another takes its article
+            "entries-2-id": str(rows[2].pk),
+            "entries-2-DELETE": "on",
+            "_continue": "1",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302
+    order = investigation.entries.order_by("position").values_list("article", flat=True)
+    assert list(order) == [second.pk, first.pk]
+
+    # a row taking the article of one taken out in the same save
+    data = form_data(client, url)
+    first_row, second_row = investigation.entries.order_by("position")
+    data.update(
+        {
+            "entries-0-id": str(first_row.pk),
+            "entries-0-DELETE": "on",
+            "entries-1-id": str(second_row.pk),
+            "entries-1-article": str(second.pk),
+            "_continue": "1",
+        }
+    )
+    assert client.post(url, data).status_code == 302
+    assert list(investigation.entries.values_list("article", flat=True)) == [second.pk]

@@ -18,6 +18,30 @@ class SavedSinceFormSet(BaseInlineFormSet):
 
     unique_field = "article"
 
+    def save_existing_objects(self, commit=True):
+        """Rows that exchange what they hold (two entries swapping articles, a
+        row taking the article of one taken out) would meet the table's
+        unique rule half-way, saved one by one: those rows are taken out
+        first, then written again under their own ids."""
+        if commit:
+            moving = [
+                form
+                for form in self.initial_forms
+                if form.instance.pk is not None
+                and not self._should_delete_form(form)
+                and self.unique_field in form.changed_data
+            ]
+            if moving:
+                leaving = [
+                    form.instance.pk
+                    for form in self.initial_forms
+                    if form.instance.pk is not None and self._should_delete_form(form)
+                ]
+                self.model._default_manager.filter(
+                    pk__in=[form.instance.pk for form in moving] + leaving
+                ).delete()
+        return super().save_existing_objects(commit)
+
     def clean(self):
         super().clean()
         if self.instance.pk is None:
