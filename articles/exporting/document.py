@@ -37,6 +37,12 @@ def export_key(pk: int) -> str:
     return f"export:{pk}"
 
 
+def written_key(source_key: str | None, pk: int) -> str | None:
+    """The import identity an export writes: none for an article written here,
+    whether it has never been exported (None) or came from an export."""
+    return None if source_key == export_key(pk) else source_key
+
+
 class ExportError(Exception):
     """An article that cannot be written without loss, with the reason."""
 

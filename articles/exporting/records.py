@@ -20,7 +20,7 @@ from articles.models import (
     TaggedArticle,
 )
 
-from .document import export_key
+from .document import written_key
 
 
 def utc_text(value: datetime | None) -> str | None:
@@ -166,9 +166,7 @@ def article_record(article: Article, parts, pk: int) -> dict:
         "url": article.archive_url,
         "original_url": article.original_url,
         "legacy_id": article.legacy_id,
-        "source_key": None
-        if article.source_key == export_key(pk)
-        else article.source_key,
+        "source_key": written_key(article.source_key, pk),
         "figures": parts["figures"][pk],
         "embeds": parts["embeds"][pk],
         "body": article.body,

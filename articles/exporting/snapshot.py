@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from articles.exporting.document import export_key
+from articles.exporting.document import written_key
 from articles.models import (
     Article,
     ArticleAlias,
@@ -94,7 +94,7 @@ def snapshot() -> dict:
         # The import identity, but for an article written here (none) whose
         # re-import takes its export id as one.
         key = row.pop("source_key")
-        row["source_key"] = None if key == export_key(pk) else key
+        row["source_key"] = written_key(key, pk)
         row = {
             k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()
         }

@@ -17,6 +17,7 @@ the same bytes every time. `since` writes only the articles changed since
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -168,14 +169,7 @@ class Exporter:
     # --- files ---------------------------------------------------------------
 
     def _write(self, relative: str, data: bytes) -> None:
-        target = self.directory / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = _temporary(target.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
-        self.checksums[relative] = hashlib.sha256(data).hexdigest()
-        self.result.bytes += len(data)
+        self.checksums[relative] = self._write_stream(relative, io.BytesIO(data))
 
     def _write_stream(self, relative: str, source) -> str:
         target = self.directory / relative

@@ -37,12 +37,12 @@ from articles.models import (
 )
 from articles.models.articles import derived_reset
 
+from .identity import MAX_LEGACY_ID
 from .media import media_copy
-from .names import get_or_create_named, wished_slug
+from .names import AUTHOR_FIELDS, get_or_create_named, wished_slug
 from .text import normalize_name
 
 BATCH = 500
-MAX_ID = 2_147_483_647
 MAX_POSITION = 32_767
 NAMED = {"author": Author, "section": Category, "tag": Tag}
 # Each kind's fields and their columns' lengths (name first).
@@ -78,7 +78,7 @@ def _records(path: Path, counts: Counter):
 
 
 def _is_id(value) -> bool:
-    return type(value) is int and 0 < value <= MAX_ID  # not a bool, not a float
+    return type(value) is int and 0 < value <= MAX_LEGACY_ID  # not a bool, not a float
 
 
 def _is_position(value) -> bool:
@@ -325,7 +325,7 @@ class _Restore:
         )
         missing = {key: entry for key, entry in batch.items() if key not in here}
         if missing:
-            extra = ("role", "bio", "avatar_url", "avatar") if kind == "author" else ()
+            extra = AUTHOR_FIELDS if kind == "author" else ()
             get_or_create_named(model, missing, extra_fields=extra)
             self.counts[f"{kind}s"] += len(missing)
 
